@@ -1,0 +1,35 @@
+/*
+ * correlator.h - pair each .NET Runtime fatal event with the Application Error 1000 of the
+ * same process death.
+ *
+ * Two events belong together when they come from the same computer and the same application
+ * (case-insensitive) and lie within the window of each other; pairing is 1:1 and nearest in
+ * time first, so several w3wp.exe processes dying in the same second each get their own 1000.
+ * Logs are circular and forwarded logs arrive in batches, so events are collected first and
+ * paired at the end by event time, never by record order.  Duplicates (a recovered copy of a
+ * record that is also live, or the same log given twice) are dropped.
+ *
+ * Not for: deciding what a crash means (signatures.h).
+ */
+#ifndef CRASHSIG_CORRELATOR_H
+#define CRASHSIG_CORRELATOR_H
+
+#include "crashsig/incident.h"
+
+#define CORRELATOR_DEFAULT_WINDOW_MS 10000
+
+struct correlator;
+
+struct correlator *correlator_new(uint64_t window_ms);
+void correlator_free(struct correlator *c);
+
+/* Takes ownership of ev. */
+void correlator_add_dotnet(struct correlator *c, struct dotnet_event *ev);
+void correlator_add_app_error(struct correlator *c, struct app_error_event *ev);
+
+/* Pairs everything added so far and appends the incidents to out in time order (ties broken
+ * by computer, application and record id, so the order never depends on input order).  The
+ * correlator is empty afterwards. */
+void correlator_finish(struct correlator *c, struct incident_list *out);
+
+#endif

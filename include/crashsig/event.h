@@ -1,0 +1,43 @@
+/*
+ * event.h - the normalized event the reader hands to the rest of the pipeline.
+ *
+ * One struct event is one EVTX record of interest, with every value copied out of libevtx
+ * (libevtx reuses its record handles, so nothing here points into the library).  It carries the
+ * record's identity (file, EVTX record id, <EventRecordID>), the event's own TimeCreated, the
+ * System fields the matcher needs and the EventData strings, named when the event uses the
+ * manifest layout (<Data Name="...">) and unnamed in the classic layout.
+ *
+ * Not for: interpreting the strings.  That is the job of the event parsers (dotnet_crash.h,
+ * app_error.h).
+ */
+#ifndef CRASHSIG_EVENT_H
+#define CRASHSIG_EVENT_H
+
+#include "crashsig/common.h"
+
+struct event_data {
+    size_t count;
+    char **values; /* UTF-8, owned */
+    char **names;  /* NULL for the classic layout, else count names (a name may be NULL) */
+};
+
+struct event {
+    const char *file;         /* input path, borrowed from the scan */
+    uint64_t record_id;       /* EVTX record identifier, as libevtx returns it */
+    uint64_t event_record_id; /* the event's <EventRecordID>; differs in forwarded logs */
+    bool recovered;           /* found by libevtx's recovery (slack space, cleared log) */
+    cs_filetime time;         /* System/TimeCreated/@SystemTime */
+    cs_filetime written_time; /* record header's written time (batch time in forwarded logs) */
+    char *computer;           /* owned */
+    char *channel;            /* owned, may be "" */
+    char *provider;           /* owned, Provider/@Name */
+    uint32_t event_id;
+    uint8_t level;
+    struct event_data data;
+};
+
+void event_data_free(struct event_data *d);
+void event_free(struct event *e);       /* frees the members, not e itself */
+void event_move(struct event *dst, struct event *src); /* dst takes ownership; src is zeroed */
+
+#endif

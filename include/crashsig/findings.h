@@ -1,0 +1,48 @@
+/*
+ * findings.h - group classified incidents into findings.
+ *
+ * Incidents with the same computer-independent fingerprint (signature id, application,
+ * exception type, first frame of user code; for a crash without a .NET event: signature id,
+ * application, exception code, faulting module) form one finding with a count, first and last
+ * time and the computers it happened on.  The fingerprint is the first 16 hex digits of the
+ * FNV-1a 64-bit hash of those fields, so it stays stable across runs, hosts and versions of
+ * crashsig, and a finding can be tracked (baselines, tickets).
+ *
+ * Not for: classifying (signatures.h) or printing (report.h).
+ */
+#ifndef CRASHSIG_FINDINGS_H
+#define CRASHSIG_FINDINGS_H
+
+#include "crashsig/incident.h"
+
+struct finding {
+    char fingerprint[INCIDENT_FINGERPRINT_SIZE];
+    const struct signature *signature;
+    enum severity severity;        /* the highest of its incidents */
+    const char *application;       /* borrowed from the first incident */
+    const char *exception;         /* exception type or code; borrowed, may be NULL */
+    const char *user_frame;        /* first user-code frame; borrowed, may be NULL */
+    size_t count;
+    cs_filetime first, last;
+    size_t computer_count;
+    const char **computers;        /* sorted, case-insensitively unique; array owned */
+    size_t *incidents;             /* indexes into the incident list, time order; owned */
+};
+
+struct finding_list {
+    size_t count;
+    struct finding *items;
+};
+
+/* The first user-code frame of an incident's crash, or NULL. */
+const struct dotnet_frame *incident_user_frame(const struct incident *incident);
+
+/* Fills incident->fingerprint from a classified incident. */
+void incident_fingerprint(struct incident *incident);
+
+/* Groups the (classified, fingerprinted) incidents; findings are ordered most severe first,
+ * then most frequent, then most recent. */
+void findings_group(const struct incident_list *incidents, struct finding_list *out);
+void finding_list_free(struct finding_list *list);
+
+#endif

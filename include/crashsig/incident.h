@@ -1,0 +1,76 @@
+/*
+ * incident.h - one crash: a .NET Runtime fatal event and/or the Application Error 1000 that
+ * Windows wrote for the same process death, as the correlator paired them.
+ *
+ * An incident owns its events.  The classification fields (signature, severity, matched
+ * frames, fingerprint) are empty when the correlator produces it and are filled by
+ * catalog_classify (signatures.h) and incident_fingerprint (findings.h).
+ *
+ * Not for: pairing logic (correlator.h) or grouping (findings.h).
+ */
+#ifndef CRASHSIG_INCIDENT_H
+#define CRASHSIG_INCIDENT_H
+
+#include "crashsig/app_error.h"
+#include "crashsig/dotnet_crash.h"
+#include "crashsig/event.h"
+
+struct dotnet_event {
+    struct event event;
+    struct dotnet_crash crash;
+};
+
+struct app_error_event {
+    struct event event;
+    struct app_error fault;
+};
+
+enum severity {
+    SEVERITY_NONE = 0,
+    SEVERITY_LOW,
+    SEVERITY_MEDIUM,
+    SEVERITY_HIGH,
+    SEVERITY_CRITICAL,
+};
+
+const char *severity_name(enum severity severity); /* "low" ... "critical" */
+int severity_from_name(const char *name, enum severity *out);
+
+struct signature; /* signatures.h */
+
+#define INCIDENT_MAX_MATCHED_FRAMES 8
+#define INCIDENT_FINGERPRINT_SIZE 17 /* 16 hex digits and a NUL */
+
+struct incident {
+    struct dotnet_event *dotnet;       /* owned; NULL when no .NET event was found */
+    struct app_error_event *app_error; /* owned; NULL when no 1000 was found */
+    bool paired;                       /* both sides present */
+    int64_t gap_ms; /* app_error time minus dotnet time, when paired (normally >= 0) */
+
+    /* Classification, filled after correlation. */
+    const struct signature *signature;
+    enum severity severity;
+    size_t matched_count;
+    const struct dotnet_frame *matched[INCIDENT_MAX_MATCHED_FRAMES];
+    char fingerprint[INCIDENT_FINGERPRINT_SIZE];
+};
+
+struct incident_list {
+    size_t count;
+    size_t capacity;
+    struct incident *items;
+};
+
+const char *incident_computer(const struct incident *incident);
+const char *incident_application(const struct incident *incident);
+/* The .NET event's time when present (it is written first), else the 1000's. */
+cs_filetime incident_time(const struct incident *incident);
+
+/* Appends a copy of *incident (taking ownership of its events); returns the stored item. */
+struct incident *incident_list_push(struct incident_list *list, const struct incident *incident);
+void incident_list_free(struct incident_list *list);
+
+void dotnet_event_free(struct dotnet_event *ev); /* frees members and ev */
+void app_error_event_free(struct app_error_event *ev);
+
+#endif

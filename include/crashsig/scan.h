@@ -1,0 +1,49 @@
+/*
+ * scan.h - the whole pipeline for a set of input paths:
+ *
+ *     paths -> reader (per file) -> event parsers -> correlator -> incidents
+ *           -> catalog_classify -> fingerprints -> findings
+ *
+ * scan_run is what a front end (the crashsig CLI, a test) calls; it returns everything the
+ * report writers need in a struct scan_result and prints nothing.
+ *
+ * Not for: option parsing or output (cli.c, report.h).
+ */
+#ifndef CRASHSIG_SCAN_H
+#define CRASHSIG_SCAN_H
+
+#include "crashsig/findings.h"
+#include "crashsig/reader.h"
+#include "crashsig/signatures.h"
+
+struct scan_options {
+    const struct catalog *catalog; /* required */
+    uint64_t window_ms;            /* pairing window; 0 means the default */
+};
+
+struct scan_result {
+    size_t input_count;
+    struct input_report *inputs; /* one per file, in the order scanned */
+    struct incident_list incidents;
+    struct finding_list findings;
+    size_t dotnet_events;    /* .NET Runtime fatal events kept */
+    size_t app_error_events; /* Application Error 1000s kept */
+    size_t unparsed_events;  /* kept records whose text could not be parsed */
+};
+
+/*
+ * Expands paths (files, or directories searched recursively for *.evtx, sorted by name) and
+ * scans every file.  A path that does not exist or cannot be read becomes an input with status
+ * "error"; the others are still scanned.  Returns 0, or -1 with err set on a failure that is
+ * not about one input (a catalog that cannot classify).
+ */
+int scan_run(const struct scan_options *options, const char *const *paths, size_t path_count,
+             struct scan_result *result, struct cs_error *err);
+void scan_result_free(struct scan_result *result);
+
+/* The highest severity among the incidents, SEVERITY_NONE when there are none. */
+enum severity scan_result_max_severity(const struct scan_result *result);
+/* True when some input could not be read (status "error"). */
+bool scan_result_has_errors(const struct scan_result *result);
+
+#endif

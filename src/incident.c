@@ -1,0 +1,86 @@
+/*
+ * incident.c - accessors and ownership for incidents (incident.h), and severity names.
+ */
+#include "crashsig/incident.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const SEVERITY_NAMES[] = {"none", "low", "medium", "high", "critical"};
+
+const char *severity_name(enum severity severity)
+{
+    if ((unsigned)severity > SEVERITY_CRITICAL)
+        return "none";
+    return SEVERITY_NAMES[severity];
+}
+
+int severity_from_name(const char *name, enum severity *out)
+{
+    for (int s = SEVERITY_LOW; s <= SEVERITY_CRITICAL; s++) {
+        if (name && cs_strcasecmp(name, SEVERITY_NAMES[s]) == 0) {
+            *out = (enum severity)s;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+const char *incident_computer(const struct incident *incident)
+{
+    if (incident->dotnet)
+        return incident->dotnet->event.computer;
+    return incident->app_error ? incident->app_error->event.computer : "";
+}
+
+const char *incident_application(const struct incident *incident)
+{
+    if (incident->dotnet && incident->dotnet->crash.application[0])
+        return incident->dotnet->crash.application;
+    return incident->app_error ? incident->app_error->fault.app_name : "";
+}
+
+cs_filetime incident_time(const struct incident *incident)
+{
+    if (incident->dotnet)
+        return incident->dotnet->event.time;
+    return incident->app_error ? incident->app_error->event.time : 0;
+}
+
+struct incident *incident_list_push(struct incident_list *list, const struct incident *incident)
+{
+    if (list->count == list->capacity) {
+        list->capacity = list->capacity ? list->capacity * 2 : 16;
+        list->items = cs_xrealloc(list->items, list->capacity * sizeof(*list->items));
+    }
+    list->items[list->count] = *incident;
+    return &list->items[list->count++];
+}
+
+void dotnet_event_free(struct dotnet_event *ev)
+{
+    if (ev == NULL)
+        return;
+    event_free(&ev->event);
+    dotnet_crash_free(&ev->crash);
+    free(ev);
+}
+
+void app_error_event_free(struct app_error_event *ev)
+{
+    if (ev == NULL)
+        return;
+    event_free(&ev->event);
+    app_error_free(&ev->fault);
+    free(ev);
+}
+
+void incident_list_free(struct incident_list *list)
+{
+    for (size_t i = 0; i < list->count; i++) {
+        dotnet_event_free(list->items[i].dotnet);
+        app_error_event_free(list->items[i].app_error);
+    }
+    free(list->items);
+    memset(list, 0, sizeof(*list));
+}

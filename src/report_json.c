@@ -1,0 +1,292 @@
+/*
+ * report_json.c - the machine-readable report, schema crashsig.report/1 (docs/report-format.md).
+ *
+ * Built as a cJSON tree and printed once, so a failure never leaves half a document.  Every
+ * string goes through cJSON, which escapes quotes, control characters and NULs; a side that is
+ * absent is null, never omitted, so consumers can rely on the shape.
+ *
+ * Not for: deciding anything.  The order of incidents and findings is the scan's.
+ */
+#include "crashsig/report.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <cJSON.h>
+
+/* Length of the valid UTF-8 sequence at p (1-4), or 0 when it is not one. */
+static size_t utf8_sequence(const unsigned char *p)
+{
+    if (p[0] < 0x80)
+        return 1;
+    size_t len = p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 ? 2 : 0;
+    for (size_t i = 1; i < len; i++)
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+    return len;
+}
+
+/* A JSON string from log text: cJSON escapes control characters but passes bytes through, so
+ * invalid UTF-8 (damaged records) is replaced by U+FFFD here to keep the document valid. */
+static cJSON *text_string(const char *text)
+{
+    const unsigned char *p = (const unsigned char *)text;
+    size_t bad = 0, len = strlen(text);
+    for (size_t i = 0; i < len;) {
+        size_t n = utf8_sequence(p + i);
+        bad += n == 0;
+        i += n ? n : 1;
+    }
+    if (bad == 0)
+        return cJSON_CreateString(text);
+    char *clean = cs_xmalloc(len + bad * 2 + 1), *o = clean;
+    for (size_t i = 0; i < len;) {
+        size_t n = utf8_sequence(p + i);
+        if (n == 0) {
+            memcpy(o, "\xef\xbf\xbd", 3);
+            o += 3;
+            i++;
+        } else {
+            memcpy(o, p + i, n);
+            o += n;
+            i += n;
+        }
+    }
+    *o = '\0';
+    cJSON *item = cJSON_CreateString(clean);
+    free(clean);
+    return item;
+}
+
+static void add_text(cJSON *obj, const char *key, const char *text)
+{
+    cJSON_AddItemToObject(obj, key, text_string(text ? text : ""));
+}
+
+static void add_time(cJSON *obj, const char *key, cs_filetime t)
+{
+    if (t == 0) {
+        cJSON_AddNullToObject(obj, key);
+        return;
+    }
+    char iso[CS_ISO_TIME_SIZE];
+    cs_time_format_iso(t, iso);
+    cJSON_AddStringToObject(obj, key, iso);
+}
+
+static void add_string_or_null(cJSON *obj, const char *key, const char *value)
+{
+    if (value)
+        add_text(obj, key, value);
+    else
+        cJSON_AddNullToObject(obj, key);
+}
+
+static cJSON *frames_array(const struct dotnet_frame *frames, size_t count)
+{
+    cJSON *array = cJSON_CreateArray();
+    for (size_t i = 0; i < count; i++)
+        cJSON_AddItemToArray(array, text_string(frames[i].text));
+    return array;
+}
+
+static void add_event_identity(cJSON *obj, const struct event *ev)
+{
+    add_text(obj, "file", ev->file);
+    cJSON_AddNumberToObject(obj, "record_id", (double)ev->record_id);
+    cJSON_AddNumberToObject(obj, "event_record_id", (double)ev->event_record_id);
+    cJSON_AddNumberToObject(obj, "event_id", ev->event_id);
+    cJSON_AddBoolToObject(obj, "recovered", ev->recovered);
+    add_time(obj, "time", ev->time);
+}
+
+static cJSON *dotnet_object(const struct incident *incident)
+{
+    const struct dotnet_event *de = incident->dotnet;
+    if (de == NULL)
+        return cJSON_CreateNull();
+    const struct dotnet_crash *crash = &de->crash;
+    cJSON *obj = cJSON_CreateObject();
+    add_event_identity(obj, &de->event);
+    cJSON_AddStringToObject(obj, "kind", dotnet_crash_kind_name(crash->kind));
+    add_string_or_null(obj, "runtime", crash->runtime);
+    const struct dotnet_exception *root = dotnet_crash_innermost(crash);
+    add_string_or_null(obj, "exception", root ? root->type : NULL);
+    add_string_or_null(obj, "message", root ? root->message : crash->failfast_message);
+
+    size_t count;
+    const struct dotnet_frame *frames = dotnet_crash_thread_frames(crash, &count);
+    cJSON_AddItemToObject(obj, "frames", frames_array(frames, count));
+    cJSON *matched = cJSON_AddArrayToObject(obj, "matched_frames");
+    for (size_t i = 0; i < incident->matched_count; i++)
+        cJSON_AddItemToArray(matched, text_string(incident->matched[i]->text));
+
+    cJSON *exceptions = cJSON_AddArrayToObject(obj, "exceptions");
+    for (size_t i = 0; i < crash->exception_count; i++) {
+        const struct dotnet_exception *ex = &crash->exceptions[i];
+        cJSON *e = cJSON_CreateObject();
+        add_text(e, "type", ex->type);
+        add_string_or_null(e, "message", ex->message);
+        cJSON_AddItemToObject(e, "frames", frames_array(ex->frames, ex->frame_count));
+        cJSON_AddItemToArray(exceptions, e);
+    }
+    cJSON_AddBoolToObject(obj, "truncated", crash->truncated);
+    return obj;
+}
+
+static cJSON *app_error_object(const struct incident *incident)
+{
+    const struct app_error_event *ae = incident->app_error;
+    if (ae == NULL)
+        return cJSON_CreateNull();
+    const struct app_error *fault = &ae->fault;
+    cJSON *obj = cJSON_CreateObject();
+    add_event_identity(obj, &ae->event);
+    add_text(obj, "application", fault->app_name);
+    add_string_or_null(obj, "app_version", fault->app_version);
+    add_string_or_null(obj, "module", fault->module_name);
+    add_string_or_null(obj, "module_version", fault->module_version);
+    if (fault->has_exception_code) {
+        char code[9];
+        app_error_format_code(fault->exception_code, code);
+        cJSON_AddStringToObject(obj, "exception_code", code);
+    } else {
+        cJSON_AddNullToObject(obj, "exception_code");
+    }
+    add_string_or_null(obj, "faulting_offset", fault->faulting_offset);
+    if (fault->has_process_id)
+        cJSON_AddNumberToObject(obj, "process_id", fault->process_id);
+    else
+        cJSON_AddNullToObject(obj, "process_id");
+    add_time(obj, "process_start", fault->has_process_creation_time
+                                       ? fault->process_creation_time
+                                       : 0);
+    add_string_or_null(obj, "app_path", fault->app_path);
+    add_string_or_null(obj, "report_id", fault->report_id);
+    return obj;
+}
+
+static cJSON *signature_object(const struct signature *sig, enum severity severity)
+{
+    cJSON *obj = cJSON_CreateObject();
+    cJSON_AddStringToObject(obj, "id", sig ? sig->id : "");
+    cJSON_AddStringToObject(obj, "severity", severity_name(severity));
+    cJSON_AddStringToObject(obj, "title", sig ? sig->title : "");
+    return obj;
+}
+
+static cJSON *incident_object(const struct incident *incident)
+{
+    cJSON *obj = cJSON_CreateObject();
+    add_text(obj, "computer", incident_computer(incident));
+    add_text(obj, "application", incident_application(incident));
+    add_time(obj, "time", incident_time(incident));
+    cJSON_AddItemToObject(obj, "signature",
+                          signature_object(incident->signature, incident->severity));
+    cJSON_AddBoolToObject(obj, "paired", incident->paired);
+    cJSON_AddItemToObject(obj, "dotnet", dotnet_object(incident));
+    cJSON_AddItemToObject(obj, "app_error", app_error_object(incident));
+    if (incident->paired)
+        cJSON_AddNumberToObject(obj, "gap_ms", (double)incident->gap_ms);
+    else
+        cJSON_AddNullToObject(obj, "gap_ms");
+    cJSON_AddStringToObject(obj, "fingerprint", incident->fingerprint);
+    return obj;
+}
+
+static cJSON *finding_object(const struct finding *f)
+{
+    cJSON *obj = cJSON_CreateObject();
+    cJSON_AddStringToObject(obj, "fingerprint", f->fingerprint);
+    cJSON_AddItemToObject(obj, "signature", signature_object(f->signature, f->severity));
+    add_text(obj, "application", f->application);
+    add_string_or_null(obj, "exception", f->exception);
+    add_string_or_null(obj, "user_frame", f->user_frame);
+    cJSON_AddNumberToObject(obj, "count", (double)f->count);
+    add_time(obj, "first", f->first);
+    add_time(obj, "last", f->last);
+    cJSON *computers = cJSON_AddArrayToObject(obj, "computers");
+    for (size_t i = 0; i < f->computer_count; i++)
+        cJSON_AddItemToArray(computers, text_string(f->computers[i]));
+    cJSON *incidents = cJSON_AddArrayToObject(obj, "incidents");
+    for (size_t i = 0; i < f->count; i++)
+        cJSON_AddItemToArray(incidents, cJSON_CreateNumber((double)f->incidents[i]));
+    return obj;
+}
+
+static cJSON *input_object(const struct input_report *in)
+{
+    cJSON *obj = cJSON_CreateObject();
+    add_text(obj, "path", in->path);
+    cJSON_AddStringToObject(obj, "status", input_status_name(in->status));
+    cJSON_AddNumberToObject(obj, "records", (double)in->records);
+    cJSON_AddNumberToObject(obj, "recovered_records", (double)in->recovered_records);
+    cJSON_AddNumberToObject(obj, "unreadable_records", (double)in->unreadable_records);
+    cJSON_AddNumberToObject(obj, "events_kept", (double)in->events_kept);
+    cJSON *warnings = cJSON_AddArrayToObject(obj, "warnings");
+    for (size_t i = 0; i < in->warning_count; i++)
+        cJSON_AddItemToArray(warnings, text_string(in->warnings[i]));
+    add_string_or_null(obj, "error", in->error);
+    return obj;
+}
+
+static cJSON *summary_object(const struct scan_result *result, const struct report_options *opt)
+{
+    size_t by_severity[SEVERITY_CRITICAL + 1] = {0}, paired = 0, damaged = 0, failed = 0;
+    uint64_t records = 0;
+    for (size_t i = 0; i < result->incidents.count; i++) {
+        by_severity[result->incidents.items[i].severity]++;
+        paired += result->incidents.items[i].paired;
+    }
+    for (size_t i = 0; i < result->input_count; i++) {
+        damaged += result->inputs[i].status == INPUT_DAMAGED;
+        failed += result->inputs[i].status == INPUT_ERROR;
+        records += result->inputs[i].records + result->inputs[i].recovered_records;
+    }
+    cJSON *obj = cJSON_CreateObject();
+    cJSON_AddNumberToObject(obj, "inputs", (double)result->input_count);
+    cJSON_AddNumberToObject(obj, "inputs_damaged", (double)damaged);
+    cJSON_AddNumberToObject(obj, "inputs_failed", (double)failed);
+    cJSON_AddNumberToObject(obj, "records", (double)records);
+    cJSON_AddNumberToObject(obj, "incidents", (double)result->incidents.count);
+    cJSON_AddNumberToObject(obj, "paired", (double)paired);
+    cJSON_AddNumberToObject(obj, "findings", (double)result->findings.count);
+    cJSON *sev = cJSON_AddObjectToObject(obj, "by_severity");
+    for (int s = SEVERITY_CRITICAL; s >= SEVERITY_LOW; s--)
+        cJSON_AddNumberToObject(sev, severity_name((enum severity)s), (double)by_severity[s]);
+    enum severity max = scan_result_max_severity(result);
+    if (max == SEVERITY_NONE)
+        cJSON_AddNullToObject(obj, "max_severity");
+    else
+        cJSON_AddStringToObject(obj, "max_severity", severity_name(max));
+    cJSON_AddStringToObject(obj, "fail_on", severity_name(opt->fail_on));
+    return obj;
+}
+
+int report_write_json(FILE *out, const struct scan_result *result,
+                      const struct report_options *options)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "schema", REPORT_JSON_SCHEMA);
+    cJSON *tool = cJSON_AddObjectToObject(root, "tool");
+    cJSON_AddStringToObject(tool, "name", "crashsig");
+    cJSON_AddStringToObject(tool, "version", CRASHSIG_VERSION);
+    cJSON *inputs = cJSON_AddArrayToObject(root, "inputs");
+    for (size_t i = 0; i < result->input_count; i++)
+        cJSON_AddItemToArray(inputs, input_object(&result->inputs[i]));
+    cJSON *incidents = cJSON_AddArrayToObject(root, "incidents");
+    for (size_t i = 0; i < result->incidents.count; i++)
+        cJSON_AddItemToArray(incidents, incident_object(&result->incidents.items[i]));
+    cJSON *findings = cJSON_AddArrayToObject(root, "findings");
+    for (size_t i = 0; i < result->findings.count; i++)
+        cJSON_AddItemToArray(findings, finding_object(&result->findings.items[i]));
+    cJSON_AddItemToObject(root, "summary", summary_object(result, options));
+
+    char *text = cJSON_Print(root);
+    cJSON_Delete(root);
+    if (text == NULL)
+        return -1;
+    int rc = fputs(text, out) < 0 || fputc('\n', out) == EOF ? -1 : 0;
+    free(text);
+    return rc;
+}

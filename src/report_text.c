@@ -1,0 +1,346 @@
+/*
+ * report_text.c - the report for a person at a terminal: findings, most severe first, each
+ * with what happened, the evidence (times, computers, the 1000's module, code and pid, the gap,
+ * the stack with the frames that decided the signature marked) and what to change; then one
+ * summary line.
+ *
+ * Everything that came from a log is printed through put_safe, which turns control characters,
+ * escape sequences and invalid UTF-8 into visible \xNN text: a hostile event must not be able
+ * to move the cursor, retitle the window or clear the screen.
+ *
+ * Not for: JSON (report_json.c) or deciding anything.
+ */
+#include "crashsig/report.h"
+
+#include <string.h>
+
+#define DEFAULT_MAX_FRAMES 12
+#define INCIDENTS_LISTED 5
+#define WRAP_COLUMN 92
+
+struct text_out {
+    FILE *f;
+    bool color;
+};
+
+static const char *severity_color(enum severity s)
+{
+    switch (s) {
+    case SEVERITY_CRITICAL:
+        return "\x1b[1;31m";
+    case SEVERITY_HIGH:
+        return "\x1b[31m";
+    case SEVERITY_MEDIUM:
+        return "\x1b[33m";
+    default:
+        return "\x1b[36m";
+    }
+}
+
+static void style(struct text_out *o, const char *sgr)
+{
+    if (o->color)
+        fputs(sgr, o->f);
+}
+
+/* Length of the valid UTF-8 sequence at p (1-4), or 0 when it is not one. */
+static size_t utf8_sequence(const unsigned char *p)
+{
+    if (p[0] < 0x80)
+        return 1;
+    size_t len = p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 ? 2 : 0;
+    if (len == 0 || p[0] > 0xf4)
+        return 0;
+    for (size_t i = 1; i < len; i++)
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+    /* C1 controls (U+0080..U+009F) act as escape introducers on some terminals */
+    if (len == 2 && p[0] == 0xc2 && p[1] < 0xa0)
+        return 0;
+    return len;
+}
+
+/* Writes untrusted text: printable UTF-8 as is, everything else as \xNN. */
+static void put_safe(struct text_out *o, const char *text)
+{
+    const unsigned char *p = (const unsigned char *)(text ? text : "");
+    while (*p) {
+        size_t n = (*p < 0x20 || *p == 0x7f) ? 0 : utf8_sequence(p);
+        if (n == 0) {
+            fprintf(o->f, "\\x%02x", *p);
+            p++;
+        } else {
+            fwrite(p, 1, n, o->f);
+            p += n;
+        }
+    }
+}
+
+/* Writes catalog prose wrapped before WRAP_COLUMN; continuation lines are indented. */
+static void put_wrapped(struct text_out *o, const char *text, int indent)
+{
+    int column = indent;
+    const char *p = text;
+    while (*p) {
+        if (*p == '\n') {
+            fprintf(o->f, "\n%*s", indent, "");
+            column = indent;
+            p++;
+            continue;
+        }
+        if (*p == ' ') {
+            p++;
+            continue;
+        }
+        int word = (int)strcspn(p, " \n");
+        if (column > indent && column + 1 + word > WRAP_COLUMN) {
+            fprintf(o->f, "\n%*s", indent, "");
+            column = indent;
+        } else if (column > indent) {
+            fputc(' ', o->f);
+            column++;
+        }
+        fwrite(p, 1, (size_t)word, o->f);
+        column += word;
+        p += word;
+    }
+    fputc('\n', o->f);
+}
+
+static void format_time(cs_filetime t, char out[CS_ISO_TIME_SIZE])
+{
+    if (t == 0) {
+        strcpy(out, "(unknown time)");
+        return;
+    }
+    cs_time_format_iso(t, out);
+}
+
+static void print_incident_line(struct text_out *o, const struct incident *incident)
+{
+    char when[CS_ISO_TIME_SIZE];
+    format_time(incident_time(incident), when);
+    fprintf(o->f, "    %s  ", when);
+    put_safe(o, incident_computer(incident));
+    if (incident->app_error) {
+        const struct app_error *fault = &incident->app_error->fault;
+        if (fault->has_process_id)
+            fprintf(o->f, "  pid %u", fault->process_id);
+        fputs("  ", o->f);
+        put_safe(o, fault->module_name ? fault->module_name : "?");
+        if (fault->has_exception_code) {
+            char code[9];
+            app_error_format_code(fault->exception_code, code);
+            fprintf(o->f, " %s", code);
+        }
+    }
+    if (incident->paired && incident->gap_ms >= 0)
+        fprintf(o->f, "  1000 %lld ms after the .NET event", (long long)incident->gap_ms);
+    else if (incident->paired)
+        fprintf(o->f, "  1000 %lld ms before the .NET event", -(long long)incident->gap_ms);
+    else if (incident->dotnet)
+        fputs("  no Application Error 1000 found", o->f);
+    else
+        fputs("  no .NET Runtime event found", o->f);
+    fputc('\n', o->f);
+}
+
+static bool is_matched(const struct incident *incident, const struct dotnet_frame *frame)
+{
+    for (size_t i = 0; i < incident->matched_count; i++)
+        if (incident->matched[i] == frame)
+            return true;
+    return false;
+}
+
+static void print_stack(struct text_out *o, const struct incident *incident, size_t max_frames)
+{
+    if (incident->dotnet == NULL)
+        return;
+    size_t count;
+    const struct dotnet_frame *frames = dotnet_crash_thread_frames(&incident->dotnet->crash, &count);
+    if (count == 0)
+        return;
+    fputs("  Stack      (> marks the frames that identify the signature)\n", o->f);
+    /* Show the top and the bottom: the top says where it failed, the bottom which thread. */
+    size_t head = count <= max_frames ? count : max_frames / 2;
+    size_t tail_start = count <= max_frames ? count : count - (max_frames - head);
+    for (size_t i = 0; i < count; i++) {
+        if (i == head && head < tail_start) {
+            fprintf(o->f, "               ... %zu more frames ...\n", tail_start - head);
+            i = tail_start;
+        }
+        bool marked = is_matched(incident, &frames[i]);
+        fputs(marked ? "             > " : "               ", o->f);
+        if (marked)
+            style(o, "\x1b[1m");
+        put_safe(o, frames[i].method);
+        if (marked)
+            style(o, "\x1b[0m");
+        fputc('\n', o->f);
+    }
+}
+
+static void print_exception(struct text_out *o, const struct incident *incident)
+{
+    if (incident->dotnet) {
+        const struct dotnet_crash *crash = &incident->dotnet->crash;
+        const struct dotnet_exception *root = dotnet_crash_innermost(crash);
+        fputs("  Exception  ", o->f);
+        if (root) {
+            put_safe(o, root->type);
+            if (root->message) {
+                fputs(": ", o->f);
+                put_safe(o, root->message);
+            }
+        } else {
+            fputs(dotnet_crash_kind_name(crash->kind), o->f);
+            if (crash->failfast_message) {
+                fputs(": ", o->f);
+                put_safe(o, crash->failfast_message);
+            }
+        }
+        fputc('\n', o->f);
+        if (crash->runtime) {
+            fputs("  Runtime    ", o->f);
+            put_safe(o, crash->runtime);
+            fputc('\n', o->f);
+        }
+    }
+    if (incident->app_error) {
+        const struct app_error *fault = &incident->app_error->fault;
+        fputs("  Died in    ", o->f);
+        put_safe(o, fault->module_name ? fault->module_name : "(unknown module)");
+        if (fault->has_exception_code) {
+            char code[9];
+            app_error_format_code(fault->exception_code, code);
+            fprintf(o->f, ", exception code 0x%s", code);
+        }
+        if (fault->faulting_offset) {
+            fputs(" at offset 0x", o->f);
+            put_safe(o, fault->faulting_offset);
+        }
+        fputc('\n', o->f);
+    }
+}
+
+/* explain: print the signature's explanation and fix (only for its first finding). */
+static void print_finding(struct text_out *o, const struct scan_result *result,
+                          const struct finding *f, size_t max_frames, bool explain)
+{
+    const struct signature *sig = f->signature;
+    style(o, severity_color(f->severity));
+    char upper[16];
+    snprintf(upper, sizeof(upper), "%s", severity_name(f->severity));
+    for (char *c = upper; *c; c++)
+        *c = (char)(*c - ('a' <= *c && *c <= 'z' ? 32 : 0));
+    fprintf(o->f, "%-8s", upper);
+    style(o, "\x1b[0m");
+    style(o, "\x1b[1m");
+    fprintf(o->f, " %s", sig->id);
+    style(o, "\x1b[0m");
+    fputs("  ", o->f);
+    put_safe(o, f->application);
+    fprintf(o->f, "  %zu incident%s  [%s]\n", f->count, f->count == 1 ? "" : "s", f->fingerprint);
+    fprintf(o->f, "  %s\n", sig->title);
+
+    const struct incident *latest = &result->incidents.items[f->incidents[f->count - 1]];
+    print_exception(o, latest);
+    fputs("  Computers  ", o->f);
+    for (size_t i = 0; i < f->computer_count; i++) {
+        if (i)
+            fputs(", ", o->f);
+        put_safe(o, f->computers[i]);
+    }
+    fputc('\n', o->f);
+    fputs("  Incidents\n", o->f);
+    size_t shown = f->count < INCIDENTS_LISTED ? f->count : INCIDENTS_LISTED;
+    for (size_t i = f->count - shown; i < f->count; i++)
+        print_incident_line(o, &result->incidents.items[f->incidents[i]]);
+    if (shown < f->count) {
+        char first[CS_ISO_TIME_SIZE];
+        format_time(f->first, first);
+        fprintf(o->f, "    ... and %zu earlier, the first at %s\n", f->count - shown, first);
+    }
+    print_stack(o, latest, max_frames);
+    if (explain) {
+        fputs("  Why        ", o->f);
+        put_wrapped(o, sig->explanation, 13);
+        fputs("  Fix        ", o->f);
+        put_wrapped(o, sig->fix, 13);
+    } else {
+        fprintf(o->f, "  Why, Fix   as for %s above\n", sig->id);
+    }
+    fputc('\n', o->f);
+}
+
+static void print_inputs(struct text_out *o, const struct scan_result *result)
+{
+    for (size_t i = 0; i < result->input_count; i++) {
+        const struct input_report *in = &result->inputs[i];
+        if (in->status == INPUT_ERROR) {
+            fputs("error: ", o->f);
+            put_safe(o, in->path);
+            fputs(": ", o->f);
+            put_safe(o, in->error);
+            fputc('\n', o->f);
+        }
+        for (size_t k = 0; k < in->warning_count; k++) {
+            fputs("warning: ", o->f);
+            put_safe(o, in->path);
+            fputs(": ", o->f);
+            put_safe(o, in->warnings[k]);
+            fputc('\n', o->f);
+        }
+    }
+}
+
+static void print_summary(struct text_out *o, const struct scan_result *result,
+                          const struct report_options *options)
+{
+    size_t by[SEVERITY_CRITICAL + 1] = {0}, damaged = 0, failed = 0, paired = 0;
+    for (size_t i = 0; i < result->incidents.count; i++) {
+        by[result->incidents.items[i].severity]++;
+        paired += result->incidents.items[i].paired;
+    }
+    for (size_t i = 0; i < result->input_count; i++) {
+        damaged += result->inputs[i].status == INPUT_DAMAGED;
+        failed += result->inputs[i].status == INPUT_ERROR;
+    }
+    fprintf(o->f, "%zu incident%s (%zu paired) in %zu finding%s", result->incidents.count,
+            result->incidents.count == 1 ? "" : "s", paired, result->findings.count,
+            result->findings.count == 1 ? "" : "s");
+    const char *sep = ": ";
+    for (int s = SEVERITY_CRITICAL; s >= SEVERITY_LOW; s--) {
+        if (by[s]) {
+            fprintf(o->f, "%s%zu %s", sep, by[s], severity_name((enum severity)s));
+            sep = ", ";
+        }
+    }
+    fprintf(o->f, "; %zu log%s scanned", result->input_count, result->input_count == 1 ? "" : "s");
+    if (damaged)
+        fprintf(o->f, ", %zu damaged", damaged);
+    if (failed)
+        fprintf(o->f, ", %zu unreadable", failed);
+    fprintf(o->f, ".\n");
+    (void)options;
+}
+
+int report_write_text(FILE *out, const struct scan_result *result,
+                      const struct report_options *options)
+{
+    struct text_out o = {out, options->color};
+    size_t max_frames = options->max_frames ? options->max_frames : DEFAULT_MAX_FRAMES;
+    print_inputs(&o, result);
+    if (result->input_count && (result->findings.count || result->inputs[0].warning_count))
+        fputc('\n', out);
+    for (size_t i = 0; i < result->findings.count; i++) {
+        const struct finding *f = &result->findings.items[i];
+        bool explained_before = false;
+        for (size_t k = 0; k < i && !explained_before; k++)
+            explained_before = result->findings.items[k].signature == f->signature;
+        print_finding(&o, result, f, max_frames, !explained_before);
+    }
+    print_summary(&o, result, options);
+    return ferror(out) ? -1 : 0;
+}

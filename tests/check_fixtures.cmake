@@ -1,0 +1,32 @@
+# check_fixtures.cmake - regenerate every fixture from its spec and require the committed
+# .evtx to be byte-identical, and readable by libevtx's evtxinfo.  A fixture edited by hand, or
+# a writer change that alters output, fails here until the fixtures are regenerated on purpose.
+file(MAKE_DIRECTORY ${WORK})
+file(GLOB specs ${FIXTURES}/*.json)
+set(count 0)
+foreach(spec ${specs})
+  get_filename_component(name ${spec} NAME_WE)
+  set(committed ${FIXTURES}/${name}.evtx)
+  if(NOT EXISTS ${committed})
+    message(FATAL_ERROR "${spec} has no generated ${name}.evtx beside it")
+  endif()
+  execute_process(COMMAND ${EVTXGEN} ${spec} ${WORK}/${name}.evtx RESULT_VARIABLE rc
+                  ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "evtxgen failed on ${spec}: ${err}")
+  endif()
+  execute_process(COMMAND ${CMAKE_COMMAND} -E compare_files ${committed} ${WORK}/${name}.evtx
+                  RESULT_VARIABLE differs)
+  if(NOT differs EQUAL 0)
+    message(FATAL_ERROR "${committed} differs from what ${spec} generates; regenerate it")
+  endif()
+  execute_process(COMMAND ${EVTXINFO} ${committed} RESULT_VARIABLE rc OUTPUT_QUIET ERROR_QUIET)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "evtxinfo cannot read ${committed}")
+  endif()
+  math(EXPR count "${count} + 1")
+endforeach()
+if(count EQUAL 0)
+  message(FATAL_ERROR "no fixture specs found in ${FIXTURES}")
+endif()
+message(STATUS "${count} passed, 0 failed")

@@ -140,8 +140,14 @@ void cs_time_format_iso(cs_filetime t, char out[CS_ISO_TIME_SIZE])
     unsigned mo, d;
     civil_from_days((int64_t)(seconds / 86400), &y, &mo, &d);
     unsigned sod = (unsigned)(seconds % 86400);
-    snprintf(out, CS_ISO_TIME_SIZE, "%04lld-%02u-%02uT%02u:%02u:%02u.%07uZ", (long long)y, mo, d,
+    /* The largest FILETIME is in year 60056: five digits, still within CS_ISO_TIME_SIZE; the
+     * wider scratch buffer only keeps the compiler's truncation analysis quiet. */
+    char text[64];
+    snprintf(text, sizeof(text), "%04u-%02u-%02uT%02u:%02u:%02u.%07uZ", (unsigned)y, mo, d,
              sod / 3600, sod / 60 % 60, sod % 60, fraction);
+    size_t len = strnlen(text, CS_ISO_TIME_SIZE - 1);
+    memcpy(out, text, len);
+    out[len] = '\0';
 }
 
 static bool read_digits(const char **p, int count, unsigned *out)

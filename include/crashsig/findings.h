@@ -20,7 +20,7 @@ struct finding {
     const struct signature *signature;
     enum severity severity;        /* the highest of its incidents */
     const char *application;       /* borrowed from the first incident */
-    const char *exception;         /* exception type or code; borrowed, may be NULL */
+    char *exception;               /* exception type or code; owned, may be NULL */
     const char *user_frame;        /* first user-code frame; borrowed, may be NULL */
     size_t count;
     cs_filetime first, last;

@@ -32,3 +32,23 @@ void event_move(struct event *dst, struct event *src)
     *dst = *src;
     memset(src, 0, sizeof(*src));
 }
+
+static char **copy_strings(char *const *strings, size_t count)
+{
+    if (strings == NULL)
+        return NULL;
+    char **copy = cs_xcalloc(count, sizeof(char *));
+    for (size_t i = 0; i < count; i++)
+        copy[i] = cs_strdup(strings[i]);
+    return copy;
+}
+
+void event_copy(struct event *dst, const struct event *src)
+{
+    *dst = *src;
+    dst->computer = cs_strdup(src->computer);
+    dst->channel = cs_strdup(src->channel);
+    dst->provider = cs_strdup(src->provider);
+    dst->data.values = copy_strings(src->data.values, src->data.count);
+    dst->data.names = copy_strings(src->data.names, src->data.count);
+}

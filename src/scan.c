@@ -177,6 +177,23 @@ static void scan_files(struct scan_state *state, const struct path_list *files)
     }
 }
 
+/* Events from an earlier run go through the same parsers; what they warn about has no input
+ * of its own to be reported under, and was reported when they were first read. */
+static void scan_carried_events(struct scan_state *state, const struct scan_options *options)
+{
+    struct input_report carried;
+    input_report_init(&carried, "(carried over)");
+    state->current = &carried;
+    for (size_t i = 0; i < options->carried_event_count; i++) {
+        struct event copy;
+        event_copy(&copy, &options->carried_events[i]);
+        on_event(&copy, state);
+        event_free(&copy);
+    }
+    input_report_free(&carried);
+    state->current = NULL;
+}
+
 static void expand_paths(const char *const *paths, size_t path_count, struct path_list *files,
                          struct scan_result *result)
 {
@@ -215,6 +232,7 @@ int scan_run(const struct scan_options *options, const char *const *paths, size_
                                .correlator = correlator_new(options->window_ms)};
     scan_files(&state, &files);
     path_list_free(&files);
+    scan_carried_events(&state, options);
     correlator_finish(state.correlator, &result->incidents);
     correlator_free(state.correlator);
 

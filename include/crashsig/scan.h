@@ -19,6 +19,13 @@
 struct scan_options {
     const struct catalog *catalog; /* required */
     uint64_t window_ms;            /* pairing window; 0 means the default */
+    unsigned jobs;                 /* parallel workers; 0 means one per core */
+    bool no_prefilter;             /* parse every record instead of only candidate chunks */
+    /* Events remembered from an earlier run (--state), fed to the correlator as if read again,
+     * so a 1000 written after that run still pairs with its .NET event.  They are copied; their
+     * file strings are borrowed and must outlive the scan result. */
+    const struct event *carried_events;
+    size_t carried_event_count;
 };
 
 struct scan_result {

@@ -91,8 +91,8 @@ bool cs_glob_match(const char *pattern, const char *text, bool ignore_case)
         if (*pattern == '*') {
             star = pattern++;
             resume = text;
-        } else if (*pattern == '?' || (*pattern && fold(*pattern, ignore_case) ==
-                                                      fold(*text, ignore_case))) {
+        } else if (*pattern == '?' ||
+                   (*pattern && fold(*pattern, ignore_case) == fold(*text, ignore_case))) {
             pattern++;
             text++;
         } else if (star) {

@@ -209,7 +209,8 @@ static void collect_candidates(const struct correlator *c, struct candidates *ou
             a++;
         } else {
             size_t d_end = d, a_end = a;
-            while (d_end < c->dotnet_count && compare_group(c->dotnet[d_end], c->app_errors[a]) == 0)
+            while (d_end < c->dotnet_count &&
+                   compare_group(c->dotnet[d_end], c->app_errors[a]) == 0)
                 d_end++;
             while (a_end < c->app_error_count &&
                    compare_group(c->dotnet[d], c->app_errors[a_end]) == 0)
@@ -274,8 +275,8 @@ void correlator_finish(struct correlator *c, struct incident_list *out)
         if (dotnet_taken[k->d] || app_error_taken[k->a])
             continue;
         dotnet_taken[k->d] = app_error_taken[k->a] = true;
-        struct incident incident = {.dotnet = c->dotnet[k->d], .app_error = c->app_errors[k->a],
-                                    .paired = true};
+        struct incident incident = {
+            .dotnet = c->dotnet[k->d], .app_error = c->app_errors[k->a], .paired = true};
         incident.gap_ms = gap_ms(incident.dotnet->event.time, incident.app_error->event.time);
         incident_list_push(out, &incident);
     }

@@ -195,10 +195,28 @@ static enum version_shape version_shape(struct span v)
     return framework ? VERSION_FRAMEWORK : VERSION_NUMBER;
 }
 
+static bool hex_run(struct span s, size_t *i);
+
 static bool is_type_char(char c)
 {
     return is_letter(c) || is_digit(c) || c == '.' || c == '+' || c == '`' || c == '<' ||
            c == '>' || c == '[' || c == ']' || c == ',';
+}
+
+/* .NET Core writes the HRESULT or native error of some exceptions after the type:
+ * "System.Net.Sockets.SocketException (11001): No such host is known." or
+ * "System.ComponentModel.Win32Exception (0x80004005): Access is denied".  Returns the index
+ * after " (code)" when value has one at i, else i. */
+static size_t skip_error_code(struct span value, size_t i)
+{
+    if (i + 3 >= value.n || value.p[i] != ' ' || value.p[i + 1] != '(')
+        return i;
+    size_t k = i + 2;
+    if (k < value.n && value.p[k] == '-')
+        k++;
+    if (!hex_run(value, &k) || k >= value.n || value.p[k] != ')')
+        return i;
+    return k + 1;
 }
 
 /*
@@ -233,6 +251,7 @@ static bool take_type(struct span value, bool need_dot, struct span *type, struc
     if (need_dot && !dot)
         return false;
     *type = span_make(value.p, i);
+    i = skip_error_code(value, i);
     *has_message = i < value.n && value.p[i] == ':' && (i + 1 == value.n || value.p[i + 1] == ' ');
     if (i < value.n && !*has_message)
         return false;

@@ -280,8 +280,8 @@ static void walk_records(struct walk *w, bool recovered)
     else
         w->report->records = (uint64_t)count;
 
-    get_record_fn get = recovered ? libevtx_file_get_recovered_record_by_index
-                                  : libevtx_file_get_record_by_index;
+    get_record_fn get =
+        recovered ? libevtx_file_get_recovered_record_by_index : libevtx_file_get_record_by_index;
     uint64_t failed = 0;
     char listed[128] = "";
     for (int i = 0; i < count && !w->stopped; i++) {
@@ -295,8 +295,8 @@ static void walk_records(struct walk *w, bool recovered)
     if (failed) {
         w->report->unreadable_records += failed;
         input_report_warn(w->report, "%llu of %d %srecords could not be parsed (index %s%s)",
-                          (unsigned long long)failed, count, recovered ? "recovered " : "",
-                          listed, failed > MAX_LISTED_FAILURES ? ", ..." : "");
+                          (unsigned long long)failed, count, recovered ? "recovered " : "", listed,
+                          failed > MAX_LISTED_FAILURES ? ", ..." : "");
     }
 }
 
@@ -355,7 +355,11 @@ int reader_scan_file(const char *path, const struct reader_filter *filter, reade
                                   "or damaged log); read as far as possible");
 
     /* events borrow the report's copy of the path, which lives as long as the scan result */
-    struct walk w = {.file = file, .path = report->path, .filter = filter, .fn = fn, .ctx = ctx,
+    struct walk w = {.file = file,
+                     .path = report->path,
+                     .filter = filter,
+                     .fn = fn,
+                     .ctx = ctx,
                      .report = report};
     walk_records(&w, false);
     walk_records(&w, true);

@@ -158,9 +158,8 @@ static cJSON *app_error_object(const struct incident *incident)
         cJSON_AddNumberToObject(obj, "process_id", fault->process_id);
     else
         cJSON_AddNullToObject(obj, "process_id");
-    add_time(obj, "process_start", fault->has_process_creation_time
-                                       ? fault->process_creation_time
-                                       : 0);
+    add_time(obj, "process_start",
+             fault->has_process_creation_time ? fault->process_creation_time : 0);
     add_string_or_null(obj, "app_path", fault->app_path);
     add_string_or_null(obj, "report_id", fault->report_id);
     return obj;

@@ -15,8 +15,8 @@
 #include <string.h>
 
 #define DEFAULT_MAX_FRAMES 12
-#define INCIDENTS_LISTED 5
-#define WRAP_COLUMN 92
+#define INCIDENTS_LISTED   5
+#define WRAP_COLUMN        92
 
 struct text_out {
     FILE *f;
@@ -158,7 +158,8 @@ static void print_stack(struct text_out *o, const struct incident *incident, siz
     if (incident->dotnet == NULL)
         return;
     size_t count;
-    const struct dotnet_frame *frames = dotnet_crash_thread_frames(&incident->dotnet->crash, &count);
+    const struct dotnet_frame *frames =
+        dotnet_crash_thread_frames(&incident->dotnet->crash, &count);
     if (count == 0)
         return;
     fputs("  Stack      (> marks the frames that identify the signature)\n", o->f);

@@ -125,8 +125,7 @@ static void on_dotnet_event(struct scan_state *state, struct event *ev)
     struct cs_error err;
     if (dotnet_crash_parse(text, de->event.event_id, &de->crash, &err) != 0) {
         input_report_warn(state->current, "record %llu (.NET Runtime %u): %s",
-                          (unsigned long long)de->event.record_id, de->event.event_id,
-                          err.message);
+                          (unsigned long long)de->event.record_id, de->event.event_id, err.message);
         state->result->unparsed_events++;
         dotnet_event_free(de);
         return;
@@ -142,8 +141,7 @@ static void on_app_error_event(struct scan_state *state, struct event *ev)
     struct cs_error err;
     if (app_error_parse(&ae->event.data, &ae->fault, &err) != 0) {
         input_report_warn(state->current, "record %llu (Application Error %u): %s",
-                          (unsigned long long)ae->event.record_id, ae->event.event_id,
-                          err.message);
+                          (unsigned long long)ae->event.record_id, ae->event.event_id, err.message);
         state->result->unparsed_events++;
         app_error_event_free(ae);
         return;
@@ -228,8 +226,7 @@ int scan_run(const struct scan_options *options, const char *const *paths, size_
     struct path_list files = {0};
     expand_paths(paths, path_count, &files, result);
 
-    struct scan_state state = {.result = result,
-                               .correlator = correlator_new(options->window_ms)};
+    struct scan_state state = {.result = result, .correlator = correlator_new(options->window_ms)};
     scan_files(&state, &files);
     path_list_free(&files);
     scan_carried_events(&state, options);

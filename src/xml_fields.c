@@ -57,7 +57,8 @@ void xml_unescape(char *text)
     static const struct {
         const char *entity;
         char c;
-    } entities[] = {{"&lt;", '<'}, {"&gt;", '>'}, {"&amp;", '&'}, {"&quot;", '"'}, {"&apos;", '\''}};
+    } entities[] = {
+        {"&lt;", '<'}, {"&gt;", '>'}, {"&amp;", '&'}, {"&quot;", '"'}, {"&apos;", '\''}};
     const char *in = text;
     char *out = text;
     while (*in) {
@@ -149,7 +150,8 @@ static void extract_record_id(const char *xml, struct xml_fields *out)
 
 static bool is_data_tag(const char *p)
 {
-    return strncmp(p, "<Data", 5) == 0 && (p[5] == '>' || p[5] == '/' || isspace((unsigned char)p[5]));
+    return strncmp(p, "<Data", 5) == 0 &&
+           (p[5] == '>' || p[5] == '/' || isspace((unsigned char)p[5]));
 }
 
 static void extract_data_names(const char *xml, struct xml_fields *out)

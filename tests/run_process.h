@@ -11,12 +11,12 @@
 #include <stddef.h>
 
 struct process_result {
-    int exit_status;  /* -1 when killed by a signal */
-    int signal;       /* the signal that ended it, 0 if none */
+    int exit_status; /* -1 when killed by a signal */
+    int signal;      /* the signal that ended it, 0 if none */
     bool timed_out;
-    char *out;        /* stdout, NUL-terminated, owned */
+    char *out; /* stdout, NUL-terminated, owned */
     size_t out_size;
-    char *err;        /* stderr, NUL-terminated, owned */
+    char *err; /* stderr, NUL-terminated, owned */
 };
 
 /* argv[0] is the program path; cwd may be NULL.  Returns 0 when the program could be run. */

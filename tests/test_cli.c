@@ -151,7 +151,8 @@ static void check_incident(const cJSON *actual, const cJSON *expected, int index
                  want_app->valuestring);
     const cJSON *paired = cJSON_GetObjectItem(expected, "paired");
     if (paired && cJSON_IsTrue(paired) != cJSON_IsTrue(cJSON_GetObjectItem(actual, "paired")))
-        fail_msg("incident %d: paired should be %s", index, cJSON_IsTrue(paired) ? "true" : "false");
+        fail_msg("incident %d: paired should be %s", index,
+                 cJSON_IsTrue(paired) ? "true" : "false");
     check_side(cJSON_GetObjectItem(actual, "dotnet"), cJSON_GetObjectItem(expected, "dotnet"),
                "dotnet", index);
     check_side(cJSON_GetObjectItem(actual, "app_error"), cJSON_GetObjectItem(expected, "app_error"),
@@ -197,8 +198,8 @@ static void test_fixture_run(void **state)
     check_report_shape(report);
     const cJSON *status = cJSON_GetObjectItem(run, "input_status");
     if (status)
-        check_string(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(report, "inputs"), 0),
-                                         "status"),
+        check_string(cJSON_GetObjectItem(
+                         cJSON_GetArrayItem(cJSON_GetObjectItem(report, "inputs"), 0), "status"),
                      status, "input status", 0);
     const cJSON *expected = cJSON_GetObjectItem(run, "incidents");
     const cJSON *actual = cJSON_GetObjectItem(report, "incidents");
@@ -218,8 +219,8 @@ static void test_missing_file_is_named_and_others_still_scanned(void **state)
 {
     (void)state;
     struct process_result r;
-    crashsig(&r, "scan", "--format", "json", "no/such/file.evtx", "fixtures/async_void_framework.evtx",
-             NULL);
+    crashsig(&r, "scan", "--format", "json", "no/such/file.evtx",
+             "fixtures/async_void_framework.evtx", NULL);
     assert_int_equal(r.exit_status, 2);
     assert_non_null(strstr(r.err, "no/such/file.evtx"));
     cJSON *report = cJSON_Parse(r.out);

@@ -55,9 +55,15 @@ static void test_time_rejects_garbage(void **state)
 {
     (void)state;
     cs_filetime t;
-    const char *bad[] = {"", "2026", "2026-13-01T00:00:00Z", "2026-03-01T10:00:00",
-                         "2026-03-01T10:00:00.Z", "2026-03-01T24:00:00Z", "1600-01-01T00:00:00Z",
-                         "2026-03-01T10:00:00Zjunk", "x026-03-01T10:00:00Z"};
+    const char *bad[] = {"",
+                         "2026",
+                         "2026-13-01T00:00:00Z",
+                         "2026-03-01T10:00:00",
+                         "2026-03-01T10:00:00.Z",
+                         "2026-03-01T24:00:00Z",
+                         "1600-01-01T00:00:00Z",
+                         "2026-03-01T10:00:00Zjunk",
+                         "x026-03-01T10:00:00Z"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         assert_int_equal(cs_time_parse_iso(bad[i], &t), -1);
 }

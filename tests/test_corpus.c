@@ -22,7 +22,7 @@
 #include "run_process.h"
 
 #define TIMEOUT_SECONDS 300
-#define MAX_FILES 512
+#define MAX_FILES       512
 
 static char *corpus_files[MAX_FILES];
 static size_t corpus_count;
@@ -63,8 +63,14 @@ static bool evtxinfo_says_corrupted(const char *path)
 static void test_corpus_file(void **state)
 {
     const char *path = *state;
-    char *argv[] = {(char *)CRASHSIG_BINARY, "scan", "--format", "json", "--fail-on", "none",
-                    (char *)path, NULL};
+    char *argv[] = {(char *)CRASHSIG_BINARY,
+                    "scan",
+                    "--format",
+                    "json",
+                    "--fail-on",
+                    "none",
+                    (char *)path,
+                    NULL};
     struct process_result r;
     assert_int_equal(run_process(argv, NULL, TIMEOUT_SECONDS, &r), 0);
     if (r.timed_out || r.signal)
@@ -85,8 +91,8 @@ static void test_corpus_file(void **state)
                  status, warnings);
     if (strcmp(status, "error") == 0)
         fail_msg("%s: reported as unreadable", path);
-    print_message("%s: %s, %.0f records, %.0f recovered, %d warnings, %d incidents\n", path,
-                  status, cJSON_GetObjectItem(input, "records")->valuedouble,
+    print_message("%s: %s, %.0f records, %.0f recovered, %d warnings, %d incidents\n", path, status,
+                  cJSON_GetObjectItem(input, "records")->valuedouble,
                   cJSON_GetObjectItem(input, "recovered_records")->valuedouble, warnings,
                   cJSON_GetArraySize(cJSON_GetObjectItem(report, "incidents")));
     cJSON_Delete(report);

@@ -12,8 +12,8 @@
 
 #include "crashsig/correlator.h"
 
-#define T0 (133000000000000000ULL) /* some time in 2022 */
-#define MS(x) ((uint64_t)(x) * CS_TICKS_PER_MS)
+#define T0    (133000000000000000ULL) /* some time in 2022 */
+#define MS(x) ((uint64_t)(x)*CS_TICKS_PER_MS)
 
 static void fill_event(struct event *ev, const char *computer, uint64_t time, uint64_t record_id,
                        uint32_t event_id)
@@ -95,7 +95,8 @@ static void test_same_second_each_gets_its_own(void **state)
     /* three app pools die in the same second; their 1000s follow in the same order */
     for (int i = 0; i < 3; i++) {
         correlator_add_dotnet(c, dotnet("WEB01", "w3wp.exe", T0 + MS(100 * i), 10 + 2 * i));
-        correlator_add_app_error(c, app_error("WEB01", "w3wp.exe", T0 + MS(100 * i + 40), 11 + 2 * i));
+        correlator_add_app_error(c,
+                                 app_error("WEB01", "w3wp.exe", T0 + MS(100 * i + 40), 11 + 2 * i));
     }
     struct incident_list list = {0};
     correlator_finish(c, &list);
@@ -198,8 +199,8 @@ static void test_input_order_does_not_matter(void **state)
         for (int k = 0; k < 5; k++) {
             int i = pass ? 4 - k : k;
             correlator_add_dotnet(c, dotnet("WEB01", "w3wp.exe", times[i], 100 + (uint64_t)i));
-            correlator_add_app_error(c, app_error("WEB01", "w3wp.exe", times[i] + MS(50 + 10 * i),
-                                                  200 + (uint64_t)i));
+            correlator_add_app_error(
+                c, app_error("WEB01", "w3wp.exe", times[i] + MS(50 + 10 * i), 200 + (uint64_t)i));
         }
         struct incident_list list = {0};
         correlator_finish(c, &list);

@@ -210,6 +210,38 @@ static void test_coreclr_multiline_message(void **state)
     dotnet_crash_free(&c);
 }
 
+/* .NET Core writes an error code between the type and the message for socket, Win32 and
+ * HTTP exceptions; the type must still be just the type. */
+static void test_coreclr_error_code_after_type(void **state)
+{
+    (void)state;
+    const char *text = "Application: Sync.exe\n"
+                       "CoreCLR Version: 6.0.2222.6701\n"
+                       ".NET Version: 6.0.22\n"
+                       "Description: The process was terminated due to an unhandled exception.\n"
+                       "Exception Info: System.Net.Http.HttpRequestException: No such host is "
+                       "known. (api.contoso.local:443)\n"
+                       " ---> System.Net.Sockets.SocketException (11001): No such host is known.\n"
+                       "   at System.Net.Http.HttpConnectionPool.ConnectToTcpHostAsync()\n"
+                       "   --- End of inner exception stack trace ---\n"
+                       "   at Sync.Worker.Pull() in C:\\src\\Worker.cs:line 40\n";
+    struct dotnet_crash c;
+    parse_ok(text, 1026, &c);
+    assert_int_equal(c.exception_count, 2);
+    assert_string_equal(c.exceptions[0].type, "System.Net.Sockets.SocketException");
+    assert_string_equal(c.exceptions[0].message, "No such host is known.");
+    assert_string_equal(c.exceptions[1].type, "System.Net.Http.HttpRequestException");
+    dotnet_crash_free(&c);
+
+    parse_ok("Application: a.exe\nCoreCLR Version: 6.0.1\nDescription: x\n"
+             "Exception Info: System.ComponentModel.Win32Exception (0x80004005): Access is "
+             "denied\n   at A.B()\n",
+             1026, &c);
+    assert_string_equal(c.exceptions[0].type, "System.ComponentModel.Win32Exception");
+    assert_string_equal(c.exceptions[0].message, "Access is denied");
+    dotnet_crash_free(&c);
+}
+
 static void test_portuguese(void **state)
 {
     (void)state;
@@ -1097,6 +1129,7 @@ int main(void)
         cmocka_unit_test(test_crlf_line_endings),
         cmocka_unit_test(test_coreclr_async_with_source_lines),
         cmocka_unit_test(test_coreclr_multiline_message),
+        cmocka_unit_test(test_coreclr_error_code_after_type),
         cmocka_unit_test(test_portuguese),
         cmocka_unit_test(test_german),
         cmocka_unit_test(test_french),

@@ -84,8 +84,7 @@ static void check_data(const struct event *ev, const cJSON *record, const char *
 
 /* Finds the event for one expanded spec record and checks it. */
 static void match_record(struct collected *c, const cJSON *record, const cJSON *defaults,
-                         cs_filetime time, const cJSON *record_id, uint64_t step,
-                         const char *where)
+                         cs_filetime time, const cJSON *record_id, uint64_t step, const char *where)
 {
     const char *computer = field(record, defaults, "computer")->valuestring;
     const char *channel = field(record, defaults, "channel")->valuestring;
@@ -132,7 +131,8 @@ static void check_fixture(const char *spec_path, const char *evtx_path)
         const cJSON *step = cJSON_GetObjectItem(record, "repeat_step_ticks");
         int times = repeat ? repeat->valueint : 1;
         cs_filetime t;
-        assert_int_equal(cs_time_parse_iso(cJSON_GetObjectItem(record, "time")->valuestring, &t), 0);
+        assert_int_equal(cs_time_parse_iso(cJSON_GetObjectItem(record, "time")->valuestring, &t),
+                         0);
         for (int k = 0; k < times; k++) {
             uint64_t offset = (uint64_t)k * (step ? (uint64_t)step->valuedouble : 10000000ULL);
             match_record(c, record, defaults, t + offset,
@@ -172,7 +172,8 @@ static void test_every_fixture_round_trips(void **state)
             continue;
         char spec[600], evtx[600];
         snprintf(spec, sizeof(spec), "%s/fixtures/%s", SOURCE_DIR, e->d_name);
-        snprintf(evtx, sizeof(evtx), "%s/fixtures/%.*s.evtx", SOURCE_DIR, (int)(len - 5), e->d_name);
+        snprintf(evtx, sizeof(evtx), "%s/fixtures/%.*s.evtx", SOURCE_DIR, (int)(len - 5),
+                 e->d_name);
         if (spec_is_damaged(spec))
             continue;
         check_fixture(spec, evtx);

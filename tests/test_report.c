@@ -22,7 +22,8 @@ static struct signature SIG = {.id = "unhandled-exception",
                                .fix = "Catch it.",
                                .severity = SEVERITY_MEDIUM};
 
-static const char HOSTILE[] = "Evil\x1b]0;pwned\x07\x1b[2J\r\x9b\xc2\x9b" "31m\xff end";
+static const char HOSTILE[] = "Evil\x1b]0;pwned\x07\x1b[2J\r\x9b\xc2\x9b"
+                              "31m\xff end";
 
 static void build_result(struct scan_result *result)
 {

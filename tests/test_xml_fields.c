@@ -90,7 +90,8 @@ static void test_unescape(void **state)
     assert_string_equal(text, "<<RunAll>b__0>d & \"x\" ' AB &#0; &bogus;");
     char umlaut[] = "&#xDC;berwachung";
     xml_unescape(umlaut);
-    assert_string_equal(umlaut, "\xc3\x9c" "berwachung");
+    assert_string_equal(umlaut, "\xc3\x9c"
+                                "berwachung");
 }
 
 int main(void)

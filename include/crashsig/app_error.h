@@ -21,18 +21,18 @@
 #define APP_ERROR_CODE_CLR_EXCEPTION 0xe0434352u
 
 struct app_error {
-    char *app_name;       /* "w3wp.exe"; owned, never NULL */
-    char *app_version;    /* owned, may be NULL */
-    char *module_name;    /* "KERNELBASE.dll"; owned, may be NULL */
-    char *module_version; /* owned, may be NULL */
+    char *app_name;        /* "w3wp.exe"; owned, never NULL */
+    char *app_version;     /* owned, may be NULL */
+    char *module_name;     /* "KERNELBASE.dll"; owned, may be NULL */
+    char *module_version;  /* owned, may be NULL */
     char *faulting_offset; /* lower-case hex as written, no 0x; may be NULL */
-    char *app_path;       /* may be NULL */
-    char *module_path;    /* may be NULL */
-    char *report_id;      /* IntegratorReportId; may be NULL */
+    char *app_path;        /* may be NULL */
+    char *module_path;     /* may be NULL */
+    char *report_id;       /* IntegratorReportId; may be NULL */
     bool has_exception_code;
     uint32_t exception_code; /* 0xe0434352 */
     bool has_process_id;
-    uint32_t process_id;     /* written in hex ("df4" or "0xdf4") */
+    uint32_t process_id; /* written in hex ("df4" or "0xdf4") */
     bool has_process_creation_time;
     cs_filetime process_creation_time; /* "01dabe0041952284" */
 };

@@ -22,13 +22,12 @@ struct cs_error {
 };
 
 /* printf-style; always NUL-terminates; a NULL err is allowed and ignored. */
-void cs_error_set(struct cs_error *err, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+void cs_error_set(struct cs_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* 100 ns ticks since 1601-01-01T00:00:00Z. 0 means "unknown". */
 typedef uint64_t cs_filetime;
 
-#define CS_TICKS_PER_MS 10000ULL
+#define CS_TICKS_PER_MS     10000ULL
 #define CS_TICKS_PER_SECOND 10000000ULL
 
 /* "2026-03-01T10:00:00.1234567Z": always 7 fractional digits, the FILETIME precision. */

@@ -47,9 +47,10 @@ struct dotnet_exception {
 };
 
 struct dotnet_crash {
-    char *application;    /* "w3wp.exe"; owned, never NULL ("" if missing) */
-    char *runtime;        /* "Framework v4.0.30319" or "CoreCLR 6.0.2222.6701 (.NET 6.0.22)"; may be NULL */
-    char *description;    /* the description line's value, as written; may be NULL */
+    char *application; /* "w3wp.exe"; owned, never NULL ("" if missing) */
+    char
+        *runtime; /* "Framework v4.0.30319" or "CoreCLR 6.0.2222.6701 (.NET 6.0.22)"; may be NULL */
+    char *description; /* the description line's value, as written; may be NULL */
     enum dotnet_crash_kind kind;
     char *failfast_message; /* FailFast's "Message:" value; NULL otherwise */
     /* Innermost first, as .NET Framework writes them; the last one is the exception that

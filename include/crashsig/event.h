@@ -37,7 +37,7 @@ struct event {
 };
 
 void event_data_free(struct event_data *d);
-void event_free(struct event *e);       /* frees the members, not e itself */
+void event_free(struct event *e);                      /* frees the members, not e itself */
 void event_move(struct event *dst, struct event *src); /* dst takes ownership; src is zeroed */
 void event_copy(struct event *dst, const struct event *src); /* deep copy; file stays borrowed */
 

@@ -18,15 +18,15 @@
 struct finding {
     char fingerprint[INCIDENT_FINGERPRINT_SIZE];
     const struct signature *signature;
-    enum severity severity;        /* the highest of its incidents */
-    const char *application;       /* borrowed from the first incident */
-    char *exception;               /* exception type or code; owned, may be NULL */
-    const char *user_frame;        /* first user-code frame; borrowed, may be NULL */
+    enum severity severity;  /* the highest of its incidents */
+    const char *application; /* borrowed from the first incident */
+    char *exception;         /* exception type or code; owned, may be NULL */
+    const char *user_frame;  /* first user-code frame; borrowed, may be NULL */
     size_t count;
     cs_filetime first, last;
     size_t computer_count;
-    const char **computers;        /* sorted, case-insensitively unique; array owned */
-    size_t *incidents;             /* indexes into the incident list, time order; owned */
+    const char **computers; /* sorted, case-insensitively unique; array owned */
+    size_t *incidents;      /* indexes into the incident list, time order; owned */
 };
 
 struct finding_list {

@@ -39,7 +39,7 @@ int severity_from_name(const char *name, enum severity *out);
 struct signature; /* signatures.h */
 
 #define INCIDENT_MAX_MATCHED_FRAMES 8
-#define INCIDENT_FINGERPRINT_SIZE 17 /* 16 hex digits and a NUL */
+#define INCIDENT_FINGERPRINT_SIZE   17 /* 16 hex digits and a NUL */
 
 struct incident {
     struct dotnet_event *dotnet;       /* owned; NULL when no .NET event was found */

@@ -40,10 +40,10 @@ const char *input_status_name(enum input_status status); /* "ok", "damaged", "er
 
 /* What happened to one input: the report's "inputs" entry. */
 struct input_report {
-    char *path;               /* owned */
+    char *path; /* owned */
     enum input_status status;
-    uint64_t records;           /* records libevtx lists */
-    uint64_t recovered_records; /* recovered records libevtx lists */
+    uint64_t records;            /* records libevtx lists */
+    uint64_t recovered_records;  /* recovered records libevtx lists */
     uint64_t unreadable_records; /* listed but not parseable */
     uint64_t events_kept;        /* records handed to the callback */
     size_t warning_count;

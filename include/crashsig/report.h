@@ -18,9 +18,9 @@
 #define REPORT_JSON_SCHEMA "crashsig.report/1"
 
 struct report_options {
-    bool color;                 /* ANSI colour in the text report */
-    enum severity fail_on;      /* shown in the summary line */
-    size_t max_frames;          /* frames shown per incident in text; 0 = default */
+    bool color;            /* ANSI colour in the text report */
+    enum severity fail_on; /* shown in the summary line */
+    size_t max_frames;     /* frames shown per incident in text; 0 = default */
 };
 
 /* Return 0, or -1 when writing to out failed. */

@@ -29,8 +29,7 @@ struct catalog;
 
 /* Parses a catalog from JSON text (need not be NUL-terminated).  The error names the
  * signature and field at fault. */
-int catalog_load_json(const char *json, size_t length, struct catalog **out,
-                      struct cs_error *err);
+int catalog_load_json(const char *json, size_t length, struct catalog **out, struct cs_error *err);
 /* The catalog built into the binary. */
 int catalog_load_builtin(struct catalog **out, struct cs_error *err);
 void catalog_free(struct catalog *catalog);

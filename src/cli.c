@@ -28,6 +28,8 @@ struct cli_options {
     uint64_t window_ms;
     enum severity fail_on; /* SEVERITY_NONE: never fail on incidents */
     int color;             /* -1 auto, 0 never, 1 always */
+    unsigned jobs;         /* 0: one per core */
+    bool no_prefilter;
 };
 
 static const char USAGE[] =
@@ -50,6 +52,9 @@ static const char USAGE[] =
     "                         medium, high, critical, or none to never fail on incidents\n"
     "      --color WHEN       auto (default: on a terminal, unless NO_COLOR is set),\n"
     "                         always or never\n"
+    "  -j, --jobs N           scan with N parallel workers (default: one per core)\n"
+    "      --no-prefilter     parse every record instead of only the chunks that can\n"
+    "                         hold a crash event (slower; same results)\n"
     "\n"
     "Exit status:\n"
     "  0  no incident at or above --fail-on\n"
@@ -148,11 +153,12 @@ static int parse_scan_options(int argc, char **argv, struct cli_options *opt)
         {"format", required_argument, NULL, 'f'}, {"output", required_argument, NULL, 'o'},
         {"window", required_argument, NULL, 'w'}, {"fail-on", required_argument, NULL, 'F'},
         {"color", required_argument, NULL, 'C'},  {"colour", required_argument, NULL, 'C'},
+        {"jobs", required_argument, NULL, 'j'},   {"no-prefilter", no_argument, NULL, 'P'},
         {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":f:o:w:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":f:o:w:j:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'f':
             if (strcmp(optarg, "text") == 0)
@@ -185,6 +191,17 @@ static int parse_scan_options(int argc, char **argv, struct cli_options *opt)
                 opt->color = 0;
             else
                 return usage_error("bad --color '%s' (auto, always or never)", optarg);
+            break;
+        case 'j': {
+            char *end;
+            unsigned long jobs = strtoul(optarg, &end, 10);
+            if (end == optarg || *end != '\0' || jobs < 1 || jobs > 256)
+                return usage_error("bad --jobs '%s' (a number from 1 to 256)", optarg);
+            opt->jobs = (unsigned)jobs;
+            break;
+        }
+        case 'P':
+            opt->no_prefilter = true;
             break;
         case 'h':
             fputs(USAGE, stdout);
@@ -281,7 +298,10 @@ static int command_scan(int argc, char **argv)
     struct catalog *catalog;
     if (load_catalog(&catalog) != 0)
         return EXIT_TROUBLE;
-    struct scan_options sopt = {.catalog = catalog, .window_ms = opt.window_ms};
+    struct scan_options sopt = {.catalog = catalog,
+                                .window_ms = opt.window_ms,
+                                .jobs = opt.jobs,
+                                .no_prefilter = opt.no_prefilter};
     struct scan_result result;
     struct cs_error err = {""};
     if (scan_run(&sopt, (const char *const *)paths, (size_t)path_count, &result, &err) != 0) {

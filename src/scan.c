@@ -160,8 +160,18 @@ static int on_event(struct event *ev, void *ctx)
     return 0;
 }
 
-static void scan_files(struct scan_state *state, const struct path_list *files)
+static uint64_t file_size(const char *path)
 {
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
+}
+
+static void scan_files(struct scan_state *state, const struct path_list *files,
+                       const struct scan_options *options)
+{
+    struct scan_progress progress = {.files_total = files->count};
+    for (size_t i = 0; i < files->count; i++)
+        progress.bytes_total += file_size(files->items[i]);
     const struct reader_want wants[] = {
         {CATALOG_DOTNET_PROVIDER, DOTNET_EVENT_IDS,
          sizeof(DOTNET_EVENT_IDS) / sizeof(DOTNET_EVENT_IDS[0])},
@@ -172,6 +182,10 @@ static void scan_files(struct scan_state *state, const struct path_list *files)
     for (size_t i = 0; i < files->count; i++) {
         state->current = add_input(state->result, files->items[i]);
         reader_scan_file(files->items[i], &filter, on_event, state, state->current);
+        progress.files_done++;
+        progress.bytes_done += file_size(files->items[i]);
+        if (options->progress)
+            options->progress(&progress, options->progress_ctx);
     }
 }
 
@@ -227,7 +241,7 @@ int scan_run(const struct scan_options *options, const char *const *paths, size_
     expand_paths(paths, path_count, &files, result);
 
     struct scan_state state = {.result = result, .correlator = correlator_new(options->window_ms)};
-    scan_files(&state, &files);
+    scan_files(&state, &files, options);
     path_list_free(&files);
     scan_carried_events(&state, options);
     correlator_finish(state.correlator, &result->incidents);

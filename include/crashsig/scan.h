@@ -16,6 +16,14 @@
 #include "crashsig/reader.h"
 #include "crashsig/signatures.h"
 
+/* How far a scan has got, for a progress line.  Byte counts are of the input files. */
+struct scan_progress {
+    size_t files_done, files_total;
+    uint64_t bytes_done, bytes_total;
+};
+
+typedef void (*scan_progress_fn)(const struct scan_progress *progress, void *ctx);
+
 struct scan_options {
     const struct catalog *catalog; /* required */
     uint64_t window_ms;            /* pairing window; 0 means the default */
@@ -26,6 +34,9 @@ struct scan_options {
      * file strings are borrowed and must outlive the scan result. */
     const struct event *carried_events;
     size_t carried_event_count;
+    /* Called from the scanning thread as files (or parts of them) are done; may be NULL. */
+    scan_progress_fn progress;
+    void *progress_ctx;
 };
 
 struct scan_result {

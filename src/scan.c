@@ -1,21 +1,28 @@
 /*
  * scan.c - run the pipeline over a set of paths (scan.h):
  *
- *     expand paths -> reader_scan_file -> dotnet_crash_parse / app_error_parse
- *                  -> correlator -> catalog_classify -> incident_fingerprint -> findings_group
+ *     expand paths -> plan (ranges of chunks, or whole files) -> workers: reader_scan_range /
+ *     reader_scan_file -> merge in file and chunk order -> dotnet_crash_parse / app_error_parse
+ *     -> correlator -> catalog_classify -> incident_fingerprint -> findings_group
+ *
+ * The reading happens in forked worker processes (workers.h), several at a time with --jobs,
+ * so that a crash or a hang inside libevtx costs one input, not the scan; see "workers" below
+ * for why the output cannot depend on --jobs.
  *
  * Not for: option parsing, output, exit statuses (cli.c and report.c).
  */
 #include "crashsig/scan.h"
 
-#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "crashsig/correlator.h"
+#include "crashsig/platform.h"
+#include "event_wire.h"
+#include "workers.h"
 
 /* Directory trees deeper than this are not log folders; stop rather than loop on bind mounts. */
 #define MAX_DIRECTORY_DEPTH 32
@@ -82,39 +89,31 @@ static void input_error(struct scan_result *result, const char *path, const char
 }
 
 /* Collects *.evtx below dir (sorted per directory, so the scan order is reproducible); symbolic
- * links to directories are not followed. */
+ * links to directories (and Windows junctions) are not followed. */
 static void expand_directory(const char *dir, int depth, struct path_list *files,
                              struct scan_result *result)
 {
-    DIR *d = opendir(dir);
-    if (d == NULL) {
+    char **names;
+    size_t count;
+    if (platform_list_directory(dir, &names, &count, NULL) != 0) {
         input_error(result, dir, "cannot read directory", strerror(errno));
         return;
     }
-    struct path_list entries = {0};
-    for (struct dirent *e = readdir(d); e != NULL; e = readdir(d)) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        size_t len = strlen(dir) + strlen(e->d_name) + 2;
-        char *child = cs_xmalloc(len);
-        snprintf(child, len, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", e->d_name);
-        path_list_add(&entries, child);
+    if (count > 1)
+        qsort(names, count, sizeof(char *), compare_strings);
+    for (size_t i = 0; i < count; i++) {
+        char *child = platform_path_join(dir, names[i]);
+        struct platform_file_info info;
+        if (platform_file_info(child, false, &info, NULL) == 0) {
+            if (info.kind == PLATFORM_DIRECTORY && depth < MAX_DIRECTORY_DEPTH)
+                expand_directory(child, depth + 1, files, result);
+            else if (info.kind != PLATFORM_DIRECTORY && info.kind != PLATFORM_MISSING &&
+                     has_evtx_extension(child))
+                path_list_add(files, child);
+        }
         free(child);
     }
-    closedir(d);
-    if (entries.count > 1)
-        qsort(entries.items, entries.count, sizeof(char *), compare_strings);
-    for (size_t i = 0; i < entries.count; i++) {
-        struct stat st;
-        const char *child = entries.items[i];
-        if (lstat(child, &st) != 0)
-            continue;
-        if (S_ISDIR(st.st_mode) && depth < MAX_DIRECTORY_DEPTH)
-            expand_directory(child, depth + 1, files, result);
-        else if (!S_ISDIR(st.st_mode) && has_evtx_extension(child))
-            path_list_add(files, child);
-    }
-    path_list_free(&entries);
+    platform_names_free(names, count);
 }
 
 static void on_dotnet_event(struct scan_state *state, struct event *ev)
@@ -130,6 +129,11 @@ static void on_dotnet_event(struct scan_state *state, struct event *ev)
         dotnet_event_free(de);
         return;
     }
+    if (de->crash.capped) /* the report marks it "truncated"; say why once, here */
+        input_report_warn(state->current,
+                          "record %llu (.NET Runtime %u): text beyond crashsig's limits (1000 "
+                          "frames per stack, 64 exceptions, 64 KiB per message) left out",
+                          (unsigned long long)de->event.record_id, de->event.event_id);
     state->result->dotnet_events++;
     correlator_add_dotnet(state->correlator, de);
 }
@@ -162,16 +166,426 @@ static int on_event(struct event *ev, void *ctx)
 
 static uint64_t file_size(const char *path)
 {
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
+    struct platform_file_info info;
+    return platform_file_info(path, true, &info, NULL) == 0 && info.kind == PLATFORM_FILE
+               ? info.size
+               : 0;
+}
+
+/* ---- workers ----------------------------------------------------------------------------
+ *
+ * Every file is read in worker processes (workers.h): a file the fast path can read is cut
+ * into ranges of RANGE_CHUNKS chunks, one task each, any other file (or every file with
+ * --no-prefilter) is one task for the full path.  The cut depends only on the file, never on
+ * --jobs, and each worker's results are merged in file and chunk order once the whole file is
+ * done, so the events reach the correlator, and the warnings the report, in the same order
+ * whatever the number of workers and however they finish - and in the order the full path
+ * produces: a file's records, then its recovered records.
+ */
+
+/* 16 MiB: large enough that starting a worker costs little next to reading its range, small
+ * enough that two cores share a 30 MB log. */
+#define RANGE_CHUNKS 256
+/* A worker that writes nothing for this long is stuck in libevtx (it reports progress after
+ * every block it reads and every few hundred records it parses). */
+#define DEFAULT_STALL_SECONDS 60
+/* The worker's output is written to the pipe in pieces of about this size. */
+#define WORKER_FLUSH_SIZE 65536
+
+struct event_list {
+    size_t count, capacity;
+    struct event *items;
+};
+
+static void event_list_add(struct event_list *list, struct event *ev)
+{
+    if (list->count == list->capacity) {
+        list->capacity = list->capacity ? list->capacity * 2 : 16;
+        list->items = cs_xrealloc(list->items, list->capacity * sizeof(*list->items));
+    }
+    event_move(&list->items[list->count++], ev);
+}
+
+static void event_list_free(struct event_list *list)
+{
+    for (size_t i = 0; i < list->count; i++)
+        event_free(&list->items[i]);
+    free(list->items);
+    memset(list, 0, sizeof(*list));
+}
+
+struct task {
+    size_t file;
+    bool whole_file; /* the full path (reader_scan_file) instead of a range */
+    uint64_t first_chunk, chunk_count;
+    /* what the worker sent */
+    struct event_list records, recovered;
+    bool has_range, has_report, done;
+    struct reader_range range;
+    struct input_report report; /* whole_file, or a range that could not be read */
+    uint64_t bytes_read;
+    struct worker_end end;
+};
+
+struct file_entry {
+    const char *path;
+    struct input_report *report;
+    struct evtx_header header;
+    uint64_t size, bytes_read;
+    size_t first_task, task_count, tasks_ended;
+    bool complete; /* every task ended and the report is final */
+};
+
+/* Everything a scan shares with its workers (which get a copy when they are forked). */
+struct scan_job {
+    const struct scan_options *options;
+    const struct reader_filter *filter;
+    struct prefilter *pf;
+    struct scan_state *state;
+    size_t file_count;
+    struct file_entry *files;
+    size_t task_count, task_capacity, next_task;
+    struct task *tasks;
+    size_t next_to_feed;
+    unsigned stall_seconds;
+    struct scan_progress progress;
+};
+
+static struct task *add_task(struct scan_job *job, size_t file)
+{
+    if (job->task_count == job->task_capacity) {
+        job->task_capacity = job->task_capacity ? job->task_capacity * 2 : 64;
+        job->tasks = cs_xrealloc(job->tasks, job->task_capacity * sizeof(*job->tasks));
+    }
+    struct task *t = &job->tasks[job->task_count++];
+    memset(t, 0, sizeof(*t));
+    t->file = file;
+    job->files[file].task_count++;
+    return t;
+}
+
+/* Cuts one file into tasks; a file that cannot be read at all gets none (its report says so). */
+static void plan_file(struct scan_job *job, size_t index)
+{
+    struct file_entry *f = &job->files[index];
+    f->first_task = job->task_count;
+    uint64_t chunks = 0;
+    int plan = reader_plan_file(f->path, job->pf, &f->header, &chunks, f->report);
+    if (plan < 0)
+        return;
+    if (plan == 0 || job->options->no_prefilter) {
+        add_task(job, index)->whole_file = true;
+        return;
+    }
+    for (uint64_t first = 0; first < chunks; first += RANGE_CHUNKS) {
+        struct task *t = add_task(job, index);
+        t->first_chunk = first;
+        t->chunk_count = chunks - first < RANGE_CHUNKS ? chunks - first : RANGE_CHUNKS;
+    }
+}
+
+/* ---- in the worker ----------------------------------------------------------------------- */
+
+struct worker_out {
+    int fd;
+    struct wire_buffer buf;
+    bool failed;
+};
+
+static void worker_flush(struct worker_out *out, bool now)
+{
+    if (out->buf.size == 0 || (!now && out->buf.size < WORKER_FLUSH_SIZE))
+        return;
+    if (!out->failed && workers_write_all(out->fd, out->buf.data, out->buf.size) != 0)
+        out->failed = true;
+    out->buf.size = 0;
+}
+
+static int worker_event(struct event *ev, void *ctx)
+{
+    struct worker_out *out = ctx;
+    wire_put_event(&out->buf, ev);
+    worker_flush(out, false);
+    return out->failed;
+}
+
+static void worker_progress(uint64_t bytes, void *ctx)
+{
+    struct worker_out *out = ctx;
+    wire_put_progress(&out->buf, bytes);
+    worker_flush(out, true); /* progress is also the stall limit's heartbeat */
+}
+
+/* Test hook (tests/test_workers.c): CRASHSIG_TEST_WORKER_FAULT=crash:TEXT or hang:TEXT makes
+ * the worker of every task whose path contains TEXT die by SIGSEGV or stop forever, the way a
+ * libevtx fault would. */
+static void simulate_fault(const char *path)
+{
+    const char *fault = getenv("CRASHSIG_TEST_WORKER_FAULT");
+    const char *colon = fault ? strchr(fault, ':') : NULL;
+    if (colon == NULL || colon[1] == '\0' || strstr(path, colon + 1) == NULL)
+        return;
+    if (strncmp(fault, "crash:", 6) == 0)
+        raise(SIGSEGV);
+    if (strncmp(fault, "hang:", 5) == 0)
+        for (;;)
+            platform_sleep_ms(60000);
+}
+
+static void run_range(struct scan_job *job, const struct task *t, const char *path,
+                      struct worker_out *out)
+{
+    struct reader_range range;
+    struct cs_error err = {""};
+    if (reader_scan_range(path, job->filter, job->pf, t->first_chunk, t->chunk_count, worker_event,
+                          out, worker_progress, out, &range, &err) == 0) {
+        wire_put_range(&out->buf, &range);
+    } else {
+        struct input_report failed;
+        input_report_init(&failed, path);
+        failed.status = INPUT_ERROR;
+        failed.error = cs_strdup(err.message);
+        wire_put_report(&out->buf, &failed);
+        input_report_free(&failed);
+    }
+    reader_range_free(&range);
+}
+
+static int run_task(long index, int fd, void *ctx)
+{
+    struct scan_job *job = ctx;
+    const struct task *t = &job->tasks[index];
+    const char *path = job->files[t->file].path;
+    simulate_fault(path);
+    struct worker_out out = {.fd = fd};
+    if (t->whole_file) {
+        struct input_report report;
+        input_report_init(&report, path);
+        reader_scan_file_progress(path, job->filter, worker_event, &out, worker_progress, &out,
+                                  &report);
+        wire_put_report(&out.buf, &report);
+        input_report_free(&report);
+    } else {
+        run_range(job, t, path, &out);
+    }
+    wire_put_done(&out.buf);
+    worker_flush(&out, true);
+    wire_buffer_free(&out.buf);
+    return out.failed ? 1 : 0;
+}
+
+/* ---- in the scanning process ------------------------------------------------------------- */
+
+static void report_progress(struct scan_job *job)
+{
+    if (job->options->progress)
+        job->options->progress(&job->progress, job->options->progress_ctx);
+}
+
+static long next_task(void *ctx)
+{
+    struct scan_job *job = ctx;
+    return job->next_task < job->task_count ? (long)job->next_task++ : -1;
+}
+
+static int take_event(struct scan_job *job, struct task *t, const uint8_t *p, size_t n)
+{
+    struct event ev;
+    if (wire_get_event(p, n, &ev) != 0)
+        return -1;
+    ev.file = job->files[t->file].report->path; /* borrowed, lives as long as the result */
+    event_list_add(ev.recovered ? &t->recovered : &t->records, &ev);
+    return 0;
+}
+
+static int take_frame(long index, uint8_t type, const uint8_t *p, size_t n, void *ctx)
+{
+    struct scan_job *job = ctx;
+    struct task *t = &job->tasks[index];
+    uint64_t bytes;
+    switch (type) {
+    case WIRE_EVENT:
+        return take_event(job, t, p, n);
+    case WIRE_PROGRESS:
+        if (wire_get_progress(p, n, &bytes) != 0)
+            return -1;
+        t->bytes_read += bytes;
+        job->files[t->file].bytes_read += bytes;
+        job->progress.bytes_done += bytes;
+        report_progress(job);
+        return 0;
+    case WIRE_RANGE:
+        if (t->has_range || wire_get_range(p, n, &t->range) != 0)
+            return -1;
+        t->has_range = true;
+        return 0;
+    case WIRE_REPORT:
+        if (t->has_report)
+            return -1;
+        input_report_init(&t->report, "");
+        t->has_report = true;
+        return wire_get_report(p, n, &t->report);
+    case WIRE_DONE:
+        t->done = true;
+        return 0;
+    }
+    return -1;
+}
+
+/* "libevtx crashed (signal 11) while reading chunks 256-511" */
+static void describe_failure(const struct scan_job *job, const struct task *t, char *out,
+                             size_t size)
+{
+    char where[96];
+    if (t->whole_file)
+        snprintf(where, sizeof(where), "the file");
+    else
+        snprintf(where, sizeof(where), "chunks %llu-%llu", (unsigned long long)t->first_chunk,
+                 (unsigned long long)(t->first_chunk + t->chunk_count - 1));
+    const struct worker_end *e = &t->end;
+    switch (e->outcome) {
+    case WORKER_CRASHED:
+        snprintf(out, size, "libevtx crashed (signal %d) while reading %s", e->signal, where);
+        break;
+    case WORKER_HUNG:
+        snprintf(out, size, "libevtx hung while reading %s (no progress for %u s; stopped)", where,
+                 job->stall_seconds);
+        break;
+    case WORKER_NOT_STARTED:
+        snprintf(out, size, "cannot start a worker process to read %s: %s", where, e->why);
+        break;
+    case WORKER_GARBLED:
+        snprintf(out, size, "the worker reading %s sent a damaged reply", where);
+        break;
+    default:
+        snprintf(out, size, "the worker reading %s failed (exit status %d)", where, e->exit_status);
+        break;
+    }
+}
+
+static bool task_succeeded(const struct task *t)
+{
+    return t->end.outcome == WORKER_FINISHED && t->done &&
+           (t->whole_file ? t->has_report : t->has_range) &&
+           !(t->has_report && t->report.status == INPUT_ERROR && !t->whole_file);
+}
+
+static void copy_report(struct input_report *to, const struct input_report *from)
+{
+    to->status = from->status;
+    to->records = from->records;
+    to->recovered_records = from->recovered_records;
+    to->unreadable_records = from->unreadable_records;
+    to->events_kept = from->events_kept;
+    for (size_t i = 0; i < from->warning_count; i++)
+        input_report_warn(to, "%s", from->warnings[i]);
+    free(to->error);
+    to->error = from->error ? cs_strdup(from->error) : NULL;
+}
+
+/* Every task of the file has ended: its report.  A task whose worker crashed, hung or could
+ * not read makes the input an error; what the other tasks found is kept. */
+static void complete_file(struct scan_job *job, struct file_entry *f)
+{
+    f->complete = true;
+    if (f->report->status == INPUT_ERROR) /* could not be read at all */
+        return;
+    struct task *tasks = f->task_count ? &job->tasks[f->first_task] : NULL; /* NULL + 0: UB */
+    for (size_t i = 0; i < f->task_count; i++) {
+        if (task_succeeded(&tasks[i]))
+            continue;
+        char why[512];
+        if (tasks[i].has_report && tasks[i].report.error)
+            snprintf(why, sizeof(why), "%s", tasks[i].report.error);
+        else
+            describe_failure(job, &tasks[i], why, sizeof(why));
+        f->report->status = INPUT_ERROR;
+        f->report->error = cs_strdup(why);
+        return;
+    }
+    if (f->task_count == 1 && tasks[0].whole_file) {
+        copy_report(f->report, &tasks[0].report);
+    } else {
+        struct reader_range *ranges = cs_xcalloc(f->task_count + 1, sizeof(*ranges));
+        for (size_t i = 0; i < f->task_count; i++)
+            ranges[i] = tasks[i].range;
+        reader_report_ranges(f->report, &f->header, ranges, f->task_count);
+        free(ranges);
+    }
+}
+
+static void feed_events(struct scan_state *state, struct event_list *list)
+{
+    for (size_t i = 0; i < list->count; i++)
+        on_event(&list->items[i], state);
+    event_list_free(list);
+}
+
+static void release_task(struct task *t)
+{
+    event_list_free(&t->records);
+    event_list_free(&t->recovered);
+    reader_range_free(&t->range);
+    if (t->has_report)
+        input_report_free(&t->report);
+    t->has_report = t->has_range = false;
+}
+
+/* Feeds the complete files at the head of the list to the correlator, in file order: each
+ * file's records from all its tasks, then its recovered records, as the full path reads them. */
+static void feed_complete_files(struct scan_job *job)
+{
+    while (job->next_to_feed < job->file_count && job->files[job->next_to_feed].complete) {
+        struct file_entry *f = &job->files[job->next_to_feed++];
+        /* no task at all (every input an error): tasks is NULL, and NULL + 0 is undefined */
+        struct task *tasks = f->task_count ? &job->tasks[f->first_task] : NULL;
+        job->state->current = f->report;
+        for (size_t i = 0; i < f->task_count; i++)
+            feed_events(job->state, &tasks[i].records);
+        for (size_t i = 0; i < f->task_count; i++)
+            feed_events(job->state, &tasks[i].recovered);
+        for (size_t i = 0; i < f->task_count; i++)
+            release_task(&tasks[i]);
+        job->state->current = NULL;
+        job->progress.files_done++;
+        job->progress.bytes_done += f->size > f->bytes_read ? f->size - f->bytes_read : 0;
+        report_progress(job);
+    }
+}
+
+static void task_ended(long index, const struct worker_end *end, void *ctx)
+{
+    struct scan_job *job = ctx;
+    struct task *t = &job->tasks[index];
+    t->end = *end;
+    struct file_entry *f = &job->files[t->file];
+    if (!task_succeeded(t)) { /* what a failed task sent is not trusted */
+        event_list_free(&t->records);
+        event_list_free(&t->recovered);
+    }
+    if (++f->tasks_ended == f->task_count)
+        complete_file(job, f);
+    feed_complete_files(job);
+}
+
+static unsigned job_count(const struct scan_options *options)
+{
+    return options->jobs ? options->jobs : platform_cpu_count();
+}
+
+/* CRASHSIG_WORKER_TIMEOUT=SECONDS overrides the stall limit (for tests and slow disks). */
+static unsigned stall_seconds(void)
+{
+    const char *text = getenv("CRASHSIG_WORKER_TIMEOUT");
+    char *end = NULL;
+    unsigned long v = text ? strtoul(text, &end, 10) : 0;
+    return text && end != text && *end == '\0' && v > 0 && v < 86400 ? (unsigned)v
+                                                                     : DEFAULT_STALL_SECONDS;
 }
 
 static void scan_files(struct scan_state *state, const struct path_list *files,
                        const struct scan_options *options)
 {
-    struct scan_progress progress = {.files_total = files->count};
-    for (size_t i = 0; i < files->count; i++)
-        progress.bytes_total += file_size(files->items[i]);
     const struct reader_want wants[] = {
         {CATALOG_DOTNET_PROVIDER, DOTNET_EVENT_IDS,
          sizeof(DOTNET_EVENT_IDS) / sizeof(DOTNET_EVENT_IDS[0])},
@@ -179,14 +593,36 @@ static void scan_files(struct scan_state *state, const struct path_list *files,
          sizeof(APP_ERROR_EVENT_IDS) / sizeof(APP_ERROR_EVENT_IDS[0])},
     };
     const struct reader_filter filter = {wants, sizeof(wants) / sizeof(wants[0])};
+    struct scan_job job = {.options = options,
+                           .filter = &filter,
+                           .state = state,
+                           .file_count = files->count,
+                           .stall_seconds = stall_seconds()};
+    job.pf = prefilter_new(&filter);
+    job.files = cs_xcalloc(files->count + 1, sizeof(*job.files));
+    job.progress.files_total = files->count;
+    size_t first_input = state->result->input_count;
+    for (size_t i = 0; i < files->count; i++) /* every report first: then they stay put */
+        add_input(state->result, files->items[i]);
+    for (size_t i = 0; i < files->count; i++)
+        job.files[i].report = &state->result->inputs[first_input + i];
     for (size_t i = 0; i < files->count; i++) {
-        state->current = add_input(state->result, files->items[i]);
-        reader_scan_file(files->items[i], &filter, on_event, state, state->current);
-        progress.files_done++;
-        progress.bytes_done += file_size(files->items[i]);
-        if (options->progress)
-            options->progress(&progress, options->progress_ctx);
+        job.files[i].path = files->items[i];
+        job.files[i].size = file_size(files->items[i]);
+        job.progress.bytes_total += job.files[i].size;
+        plan_file(&job, i);
+        if (job.files[i].task_count == 0) /* unreadable: reported, or a file without chunks */
+            complete_file(&job, &job.files[i]);
     }
+    feed_complete_files(&job);
+    const struct worker_callbacks callbacks = {next_task, run_task, take_frame, task_ended};
+    workers_run(job_count(options), job.stall_seconds, &callbacks, &job);
+    feed_complete_files(&job);
+    for (size_t i = 0; i < job.task_count; i++)
+        release_task(&job.tasks[i]);
+    free(job.tasks);
+    free(job.files);
+    prefilter_free(job.pf);
 }
 
 /* Events from an earlier run go through the same parsers; what they warn about has no input
@@ -210,8 +646,9 @@ static void expand_paths(const char *const *paths, size_t path_count, struct pat
                          struct scan_result *result)
 {
     for (size_t i = 0; i < path_count; i++) {
-        struct stat st;
-        if (stat(paths[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+        struct platform_file_info info;
+        if (platform_file_info(paths[i], true, &info, NULL) == 0 &&
+            info.kind == PLATFORM_DIRECTORY) {
             size_t before = files->count;
             expand_directory(paths[i], 0, files, result);
             if (files->count == before)

@@ -1,22 +1,35 @@
 /*
- * reader.h - read one .evtx file with libevtx and hand each record of interest to a callback
- * as a normalized struct event.
+ * reader.h - read .evtx files with libevtx and hand each record of interest to a callback as a
+ * normalized struct event.
  *
- * The reader opens the file read-only, walks the records and then libevtx's recovered records
- * (slack space, cleared logs), keeps only those whose provider and event id the filter asks for,
- * and reads TimeCreated, EventRecordID and the EventData names from the record's XML only for
- * those.  Memory stays bounded by one record whatever the file size.  A damaged file is read as
- * far as libevtx can and described in the input report's warnings; only a file that cannot be
- * opened at all is an error.
+ * Two ways to read, with the same results (tests/test_paths.c compares them):
  *
- * Not for: interpreting events (event parsers), pairing them (correlator), or walking
- * directories (scan.h).
+ *   - reader_scan_file, the full path: libevtx opens the whole file and every record, then
+ *     every recovered record (slack space, cleared logs), is looked at.
+ *   - reader_scan_range, the fast path: the chunks of a range are read in large blocks and
+ *     checked by the prefilter (prefilter.h) at memory speed; only the chunks that contain a
+ *     wanted provider name are copied into a small in-memory EVTX image that libevtx opens, and
+ *     in it only the records that can be of a wanted provider are parsed.  The prefilter
+ *     counts records and finds damage exactly as libevtx does, so the input report means the
+ *     same on both paths.  A file is split into ranges so that workers can share it
+ *     (scan.c); reader_report_ranges joins the ranges' reports into the file's report.
+ *
+ * Either way only the records whose provider and event id the filter asks for are kept, and
+ * TimeCreated, EventRecordID and the EventData names are read from the record's XML only for
+ * those.  A damaged file is read as far as libevtx can and described in the input report's
+ * warnings (which chunk, what damage); only a file that cannot be opened at all is an error.
+ * The fast path's memory stays bounded whatever the file size; on the full path libevtx keeps
+ * an index of every record of the file (about 150 bytes a record).
+ *
+ * Not for: interpreting events (event parsers), pairing them (correlator), walking directories
+ * or running workers (scan.h).
  */
 #ifndef CRASHSIG_READER_H
 #define CRASHSIG_READER_H
 
 #include "crashsig/common.h"
 #include "crashsig/event.h"
+#include "crashsig/prefilter.h"
 
 /* Which records the pipeline wants: a provider name (case-insensitive) and its event ids. */
 struct reader_want {
@@ -44,7 +57,7 @@ struct input_report {
     enum input_status status;
     uint64_t records;            /* records libevtx lists */
     uint64_t recovered_records;  /* recovered records libevtx lists */
-    uint64_t unreadable_records; /* listed but not parseable */
+    uint64_t unreadable_records; /* listed but not parseable (fast path: of those parsed) */
     uint64_t events_kept;        /* records handed to the callback */
     size_t warning_count;
     char **warnings; /* owned, one line each */
@@ -53,23 +66,100 @@ struct input_report {
 
 void input_report_init(struct input_report *report, const char *path);
 void input_report_free(struct input_report *report);
-void input_report_warn(struct input_report *report, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+void input_report_warn(struct input_report *report, const char *fmt, ...) CS_PRINTF_FORMAT(2, 3);
 
 /* Called once per kept record; the callback takes ownership of *ev (event_move it) or leaves
  * it for the reader to free.  A non-zero return stops the scan of this file. */
 typedef int (*reader_event_fn)(struct event *ev, void *ctx);
 
 /*
- * Scans path.  Fills report (initialised by the caller with input_report_init) and returns 0
- * when the file could be opened, even if damaged; returns -1 and sets report->error (status
- * INPUT_ERROR) when it could not.
+ * The full path.  Scans path.  Fills report (initialised by the caller with input_report_init)
+ * and returns 0 when the file could be opened, even if damaged; returns -1 and sets
+ * report->error (status INPUT_ERROR) when it could not.  When libevtx refuses the file only
+ * because some chunks are unreadable, every record of the other chunks is still read (through
+ * the fast path's in-memory images, without the prefilter's selection).
  */
 int reader_scan_file(const char *path, const struct reader_filter *filter, reader_event_fn fn,
                      void *ctx, struct input_report *report);
 
+/* Called with the number of bytes of the input read since the last call. */
+typedef void (*reader_progress_fn)(uint64_t bytes, void *ctx);
+
+/* reader_scan_file, calling progress (may be NULL) as it goes. */
+int reader_scan_file_progress(const char *path, const struct reader_filter *filter,
+                              reader_event_fn fn, void *ctx, reader_progress_fn progress,
+                              void *progress_ctx, struct input_report *report);
+
 /* True when provider/event_id pass the filter. */
 bool reader_filter_wants(const struct reader_filter *filter, const char *provider,
                          uint32_t event_id);
+
+/* ---- the fast path, by chunk ranges ---------------------------------------------------- */
+
+/*
+ * Looks at path before it is split into ranges: returns 1 when it can be read by chunk ranges
+ * (header and chunk_count filled), 0 when only libevtx on the whole file can say what it holds
+ * (a file too short for a header, an unusual header block size: use reader_scan_file), and -1
+ * when it cannot be read at all (report->error set, as reader_scan_file would set it).
+ */
+int reader_plan_file(const char *path, const struct prefilter *pf, struct evtx_header *header,
+                     uint64_t *chunk_count, struct input_report *report);
+
+/* A chunk whose damage makes libevtx flag the file corrupted. */
+struct reader_damage {
+    uint64_t chunk;        /* index in the file, from 0 */
+    uint32_t kinds;        /* enum chunk_damage bits */
+    uint32_t records;      /* record headers libevtx could walk */
+    uint64_t first_number; /* the chunk header's record numbers */
+    uint64_t last_number;
+};
+
+/* A record libevtx lists but could not parse. */
+struct reader_unreadable {
+    uint64_t chunk;     /* READER_CHUNK_UNKNOWN when the file's layout is not understood */
+    uint64_t record_id; /* from the record's header; else libevtx's index of the record */
+    bool recovered;
+};
+
+#define READER_CHUNK_UNKNOWN UINT64_MAX
+
+/* Lists keep at most this many entries (per range); the counts stay exact. */
+#define READER_MAX_LISTED 5
+
+/* What one range found.  Owned lists; reader_range_free frees them. */
+struct reader_range {
+    uint64_t first_chunk, chunk_count;
+    struct evtx_tally tally; /* libevtx's counts, from the prefilter */
+    uint64_t events_kept;
+    uint64_t parsed_records;       /* records handed to libevtx */
+    uint64_t unreadable_records;   /* of those, the ones libevtx could not parse */
+    uint64_t unreadable_recovered; /* how many of the unreadable were recovered records */
+    uint64_t missing_chunks;       /* planned but not there: the file shrank while being read */
+    size_t damage_count;
+    struct reader_damage *damage; /* the first READER_MAX_LISTED damaged chunks */
+    size_t unreadable_count;
+    struct reader_unreadable *unreadable; /* the first READER_MAX_LISTED */
+    size_t warning_count;
+    char **warnings; /* one per record libevtx could not render */
+};
+
+void reader_range_free(struct reader_range *range);
+
+/*
+ * The fast path over chunks [first_chunk, first_chunk + chunk_count) of path (as planned by
+ * reader_plan_file).  Kept events go to fn in libevtx's order for these chunks: records first,
+ * then recovered records.  A chunk libevtx cannot read at all (which makes libevtx refuse the
+ * whole file) is left out and listed as damaged; the other chunks are still read.  Returns 0,
+ * or -1 with a message in err when the file cannot be read (an I/O error).
+ */
+int reader_scan_range(const char *path, const struct reader_filter *filter,
+                      const struct prefilter *pf, uint64_t first_chunk, uint64_t chunk_count,
+                      reader_event_fn fn, void *ctx, reader_progress_fn progress,
+                      void *progress_ctx, struct reader_range *range, struct cs_error *err);
+
+/* Fills report (counts, warnings, status) from the ranges that together cover the file, in
+ * chunk order. */
+void reader_report_ranges(struct input_report *report, const struct evtx_header *header,
+                          const struct reader_range *ranges, size_t range_count);
 
 #endif

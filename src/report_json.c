@@ -14,53 +14,11 @@
 
 #include <cJSON.h>
 
-/* Length of the valid UTF-8 sequence at p (1-4), or 0 when it is not one. */
-static size_t utf8_sequence(const unsigned char *p)
-{
-    if (p[0] < 0x80)
-        return 1;
-    size_t len = p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 ? 2 : 0;
-    for (size_t i = 1; i < len; i++)
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-    return len;
-}
-
-/* A JSON string from log text: cJSON escapes control characters but passes bytes through, so
- * invalid UTF-8 (damaged records) is replaced by U+FFFD here to keep the document valid. */
-static cJSON *text_string(const char *text)
-{
-    const unsigned char *p = (const unsigned char *)text;
-    size_t bad = 0, len = strlen(text);
-    for (size_t i = 0; i < len;) {
-        size_t n = utf8_sequence(p + i);
-        bad += n == 0;
-        i += n ? n : 1;
-    }
-    if (bad == 0)
-        return cJSON_CreateString(text);
-    char *clean = cs_xmalloc(len + bad * 2 + 1), *o = clean;
-    for (size_t i = 0; i < len;) {
-        size_t n = utf8_sequence(p + i);
-        if (n == 0) {
-            memcpy(o, "\xef\xbf\xbd", 3);
-            o += 3;
-            i++;
-        } else {
-            memcpy(o, p + i, n);
-            o += n;
-            i += n;
-        }
-    }
-    *o = '\0';
-    cJSON *item = cJSON_CreateString(clean);
-    free(clean);
-    return item;
-}
+#include "report_util.h"
 
 static void add_text(cJSON *obj, const char *key, const char *text)
 {
-    cJSON_AddItemToObject(obj, key, text_string(text ? text : ""));
+    cJSON_AddItemToObject(obj, key, report_json_text(text ? text : ""));
 }
 
 static void add_time(cJSON *obj, const char *key, cs_filetime t)
@@ -86,7 +44,7 @@ static cJSON *frames_array(const struct dotnet_frame *frames, size_t count)
 {
     cJSON *array = cJSON_CreateArray();
     for (size_t i = 0; i < count; i++)
-        cJSON_AddItemToArray(array, text_string(frames[i].text));
+        cJSON_AddItemToArray(array, report_json_text(frames[i].text));
     return array;
 }
 
@@ -119,7 +77,7 @@ static cJSON *dotnet_object(const struct incident *incident)
     cJSON_AddItemToObject(obj, "frames", frames_array(frames, count));
     cJSON *matched = cJSON_AddArrayToObject(obj, "matched_frames");
     for (size_t i = 0; i < incident->matched_count; i++)
-        cJSON_AddItemToArray(matched, text_string(incident->matched[i]->text));
+        cJSON_AddItemToArray(matched, report_json_text(incident->matched[i]->text));
 
     cJSON *exceptions = cJSON_AddArrayToObject(obj, "exceptions");
     for (size_t i = 0; i < crash->exception_count; i++) {
@@ -174,7 +132,7 @@ static cJSON *signature_object(const struct signature *sig, enum severity severi
     return obj;
 }
 
-static cJSON *incident_object(const struct incident *incident)
+cJSON *report_json_incident(const struct incident *incident)
 {
     cJSON *obj = cJSON_CreateObject();
     add_text(obj, "computer", incident_computer(incident));
@@ -193,10 +151,11 @@ static cJSON *incident_object(const struct incident *incident)
     return obj;
 }
 
-static cJSON *finding_object(const struct finding *f)
+static cJSON *finding_object(const struct finding *f, bool known)
 {
     cJSON *obj = cJSON_CreateObject();
     cJSON_AddStringToObject(obj, "fingerprint", f->fingerprint);
+    cJSON_AddBoolToObject(obj, "known", known);
     cJSON_AddItemToObject(obj, "signature", signature_object(f->signature, f->severity));
     add_text(obj, "application", f->application);
     add_string_or_null(obj, "exception", f->exception);
@@ -206,7 +165,7 @@ static cJSON *finding_object(const struct finding *f)
     add_time(obj, "last", f->last);
     cJSON *computers = cJSON_AddArrayToObject(obj, "computers");
     for (size_t i = 0; i < f->computer_count; i++)
-        cJSON_AddItemToArray(computers, text_string(f->computers[i]));
+        cJSON_AddItemToArray(computers, report_json_text(f->computers[i]));
     cJSON *incidents = cJSON_AddArrayToObject(obj, "incidents");
     for (size_t i = 0; i < f->count; i++)
         cJSON_AddItemToArray(incidents, cJSON_CreateNumber((double)f->incidents[i]));
@@ -224,9 +183,33 @@ static cJSON *input_object(const struct input_report *in)
     cJSON_AddNumberToObject(obj, "events_kept", (double)in->events_kept);
     cJSON *warnings = cJSON_AddArrayToObject(obj, "warnings");
     for (size_t i = 0; i < in->warning_count; i++)
-        cJSON_AddItemToArray(warnings, text_string(in->warnings[i]));
+        cJSON_AddItemToArray(warnings, report_json_text(in->warnings[i]));
     add_string_or_null(obj, "error", in->error);
     return obj;
+}
+
+/* What the baseline, the filters and --state did to this report; null where not used. */
+static void add_run_context(cJSON *obj, const struct scan_result *result,
+                            const struct report_options *opt)
+{
+    size_t known = 0;
+    for (size_t i = 0; i < result->findings.count; i++)
+        known += report_finding_known(opt, i);
+    if (opt->has_baseline) {
+        cJSON_AddNumberToObject(obj, "known_findings", (double)known);
+        cJSON_AddNumberToObject(obj, "new_findings", (double)(result->findings.count - known));
+    } else {
+        cJSON_AddNullToObject(obj, "known_findings");
+        cJSON_AddNullToObject(obj, "new_findings");
+    }
+    cJSON_AddNumberToObject(obj, "hidden_by_filters", (double)opt->hidden_by_filters);
+    if (opt->increment) {
+        cJSON *state = cJSON_AddObjectToObject(obj, "state");
+        cJSON_AddNumberToObject(state, "already_seen", (double)opt->increment->already_seen);
+        cJSON_AddNumberToObject(state, "held_back", (double)opt->increment->held_back);
+    } else {
+        cJSON_AddNullToObject(obj, "state");
+    }
 }
 
 static cJSON *summary_object(const struct scan_result *result, const struct report_options *opt)
@@ -259,6 +242,7 @@ static cJSON *summary_object(const struct scan_result *result, const struct repo
     else
         cJSON_AddStringToObject(obj, "max_severity", severity_name(max));
     cJSON_AddStringToObject(obj, "fail_on", severity_name(opt->fail_on));
+    add_run_context(obj, result, opt);
     return obj;
 }
 
@@ -275,10 +259,11 @@ int report_write_json(FILE *out, const struct scan_result *result,
         cJSON_AddItemToArray(inputs, input_object(&result->inputs[i]));
     cJSON *incidents = cJSON_AddArrayToObject(root, "incidents");
     for (size_t i = 0; i < result->incidents.count; i++)
-        cJSON_AddItemToArray(incidents, incident_object(&result->incidents.items[i]));
+        cJSON_AddItemToArray(incidents, report_json_incident(&result->incidents.items[i]));
     cJSON *findings = cJSON_AddArrayToObject(root, "findings");
     for (size_t i = 0; i < result->findings.count; i++)
-        cJSON_AddItemToArray(findings, finding_object(&result->findings.items[i]));
+        cJSON_AddItemToArray(
+            findings, finding_object(&result->findings.items[i], report_finding_known(options, i)));
     cJSON_AddItemToObject(root, "summary", summary_object(result, options));
 
     char *text = cJSON_Print(root);

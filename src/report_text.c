@@ -1,8 +1,10 @@
 /*
  * report_text.c - the report for a person at a terminal: findings, most severe first, each
  * with what happened, the evidence (times, computers, the 1000's module, code and pid, the gap,
- * the stack with the frames that decided the signature marked) and what to change; then one
- * summary line.
+ * the stack with the frames that decided the signature marked) and what to change; then the
+ * findings known from the baseline, one line each; then the summary line and, when they did
+ * anything, what the baseline, --state and the filters left out.  Times are UTC, or local
+ * with their offset (--local-time).
  *
  * Everything that came from a log is printed through put_safe, which turns control characters,
  * escape sequences and invalid UTF-8 into visible \xNN text: a hostile event must not be able
@@ -14,6 +16,8 @@
 
 #include <string.h>
 
+#include "report_util.h"
+
 #define DEFAULT_MAX_FRAMES 12
 #define INCIDENTS_LISTED   5
 #define WRAP_COLUMN        92
@@ -21,6 +25,7 @@
 struct text_out {
     FILE *f;
     bool color;
+    bool local; /* times in the local time zone */
 };
 
 static const char *severity_color(enum severity s)
@@ -43,17 +48,22 @@ static void style(struct text_out *o, const char *sgr)
         fputs(sgr, o->f);
 }
 
-/* Length of the valid UTF-8 sequence at p (1-4), or 0 when it is not one. */
+/* Length of the well-formed UTF-8 sequence at p (1-4), or 0 when it is not one (RFC 3629: no
+ * overlong forms, no UTF-16 surrogates, nothing above U+10FFFF). */
 static size_t utf8_sequence(const unsigned char *p)
 {
     if (p[0] < 0x80)
         return 1;
-    size_t len = p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 ? 2 : 0;
-    if (len == 0 || p[0] > 0xf4)
-        return 0;
+    size_t len = p[0] >= 0xc2 && p[0] <= 0xdf   ? 2
+                 : p[0] >= 0xe0 && p[0] <= 0xef ? 3
+                 : p[0] >= 0xf0 && p[0] <= 0xf4 ? 4
+                                                : 0;
     for (size_t i = 1; i < len; i++)
         if ((p[i] & 0xc0) != 0x80)
             return 0;
+    if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] >= 0xa0) ||
+        (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] >= 0x90))
+        return 0;
     /* C1 controls (U+0080..U+009F) act as escape introducers on some terminals */
     if (len == 2 && p[0] == 0xc2 && p[1] < 0xa0)
         return 0;
@@ -107,19 +117,10 @@ static void put_wrapped(struct text_out *o, const char *text, int indent)
     fputc('\n', o->f);
 }
 
-static void format_time(cs_filetime t, char out[CS_ISO_TIME_SIZE])
-{
-    if (t == 0) {
-        strcpy(out, "(unknown time)");
-        return;
-    }
-    cs_time_format_iso(t, out);
-}
-
 static void print_incident_line(struct text_out *o, const struct incident *incident)
 {
-    char when[CS_ISO_TIME_SIZE];
-    format_time(incident_time(incident), when);
+    char when[CS_LOCAL_TIME_SIZE];
+    report_format_time(incident_time(incident), o->local, when);
     fprintf(o->f, "    %s  ", when);
     put_safe(o, incident_computer(incident));
     if (incident->app_error) {
@@ -225,11 +226,9 @@ static void print_exception(struct text_out *o, const struct incident *incident)
     }
 }
 
-/* explain: print the signature's explanation and fix (only for its first finding). */
-static void print_finding(struct text_out *o, const struct scan_result *result,
-                          const struct finding *f, size_t max_frames, bool explain)
+/* "CRITICAL async-void-threadpool  w3wp.exe  3 incidents  [1cee82d527c9c574]", no newline */
+static void print_finding_header(struct text_out *o, const struct finding *f)
 {
-    const struct signature *sig = f->signature;
     style(o, severity_color(f->severity));
     char upper[16];
     snprintf(upper, sizeof(upper), "%s", severity_name(f->severity));
@@ -238,12 +237,20 @@ static void print_finding(struct text_out *o, const struct scan_result *result,
     fprintf(o->f, "%-8s", upper);
     style(o, "\x1b[0m");
     style(o, "\x1b[1m");
-    fprintf(o->f, " %s", sig->id);
+    fprintf(o->f, " %s", f->signature->id);
     style(o, "\x1b[0m");
     fputs("  ", o->f);
     put_safe(o, f->application);
-    fprintf(o->f, "  %zu incident%s  [%s]\n", f->count, f->count == 1 ? "" : "s", f->fingerprint);
-    fprintf(o->f, "  %s\n", sig->title);
+    fprintf(o->f, "  %zu incident%s  [%s]", f->count, f->count == 1 ? "" : "s", f->fingerprint);
+}
+
+/* explain: print the signature's explanation and fix (only for its first finding). */
+static void print_finding(struct text_out *o, const struct scan_result *result,
+                          const struct finding *f, size_t max_frames, bool explain)
+{
+    const struct signature *sig = f->signature;
+    print_finding_header(o, f);
+    fprintf(o->f, "\n  %s\n", sig->title);
 
     const struct incident *latest = &result->incidents.items[f->incidents[f->count - 1]];
     print_exception(o, latest);
@@ -259,8 +266,8 @@ static void print_finding(struct text_out *o, const struct scan_result *result,
     for (size_t i = f->count - shown; i < f->count; i++)
         print_incident_line(o, &result->incidents.items[f->incidents[i]]);
     if (shown < f->count) {
-        char first[CS_ISO_TIME_SIZE];
-        format_time(f->first, first);
+        char first[CS_LOCAL_TIME_SIZE];
+        report_format_time(f->first, o->local, first);
         fprintf(o->f, "    ... and %zu earlier, the first at %s\n", f->count - shown, first);
     }
     print_stack(o, latest, max_frames);
@@ -296,6 +303,34 @@ static void print_inputs(struct text_out *o, const struct scan_result *result)
     }
 }
 
+/* What the baseline, --state and the filters did, one line each, only when they did it. */
+static void print_context(struct text_out *o, const struct scan_result *result,
+                          const struct report_options *options)
+{
+    size_t known = 0;
+    for (size_t i = 0; i < result->findings.count; i++)
+        known += report_finding_known(options, i);
+    if (options->has_baseline)
+        fprintf(
+            o->f, "Baseline: %zu new finding%s, %zu known (known findings do not fail the run).\n",
+            result->findings.count - known, result->findings.count - known == 1 ? "" : "s", known);
+    const struct report_increment *inc = options->increment;
+    if (inc && (inc->already_seen || inc->held_back)) {
+        fprintf(o->f, "State: %zu incident%s seen by an earlier run, not shown again",
+                inc->already_seen, inc->already_seen == 1 ? "" : "s");
+        if (inc->held_back)
+            fprintf(o->f,
+                    "; %zu .NET event%s held back until %s Application Error 1000 is in the "
+                    "log (the next run reports %s)",
+                    inc->held_back, inc->held_back == 1 ? "" : "s",
+                    inc->held_back == 1 ? "its" : "their", inc->held_back == 1 ? "it" : "them");
+        fputs(".\n", o->f);
+    }
+    if (options->hidden_by_filters)
+        fprintf(o->f, "Filters: %zu incident%s not shown.\n", options->hidden_by_filters,
+                options->hidden_by_filters == 1 ? "" : "s");
+}
+
 static void print_summary(struct text_out *o, const struct scan_result *result,
                           const struct report_options *options)
 {
@@ -324,24 +359,67 @@ static void print_summary(struct text_out *o, const struct scan_result *result,
     if (failed)
         fprintf(o->f, ", %zu unreadable", failed);
     fprintf(o->f, ".\n");
-    (void)options;
+    print_context(o, result, options);
+}
+
+/* Known findings, one line each: they are in the baseline, so the details are not news. */
+static void print_known(struct text_out *o, const struct scan_result *result,
+                        const struct report_options *options)
+{
+    bool header = false;
+    for (size_t i = 0; i < result->findings.count; i++) {
+        if (!report_finding_known(options, i))
+            continue;
+        if (!header)
+            fputs("Known findings (in the baseline):\n", o->f);
+        header = true;
+        const struct finding *f = &result->findings.items[i];
+        char last[CS_LOCAL_TIME_SIZE];
+        report_format_time(f->last, o->local, last);
+        fputs("  ", o->f);
+        print_finding_header(o, f);
+        fprintf(o->f, "  last %s\n", last);
+    }
+    if (header)
+        fputc('\n', o->f);
+}
+
+/* Whether an earlier finding printed in full already explained this signature. */
+static bool explained_before(const struct scan_result *result, size_t index,
+                             const struct report_options *options)
+{
+    const struct finding *f = &result->findings.items[index];
+    for (size_t k = 0; k < index; k++)
+        if (!report_finding_known(options, k) &&
+            result->findings.items[k].signature == f->signature)
+            return true;
+    return false;
+}
+
+int report_text_finding(FILE *out, const struct scan_result *result, size_t finding,
+                        const struct report_options *options)
+{
+    struct text_out o = {out, false, options->local_time};
+    size_t max_frames = options->max_frames ? options->max_frames : DEFAULT_MAX_FRAMES;
+    print_finding(&o, result, &result->findings.items[finding], max_frames, true);
+    return ferror(out) ? -1 : 0;
 }
 
 int report_write_text(FILE *out, const struct scan_result *result,
                       const struct report_options *options)
 {
-    struct text_out o = {out, options->color};
+    struct text_out o = {out, options->color, options->local_time};
     size_t max_frames = options->max_frames ? options->max_frames : DEFAULT_MAX_FRAMES;
     print_inputs(&o, result);
     if (result->input_count && (result->findings.count || result->inputs[0].warning_count))
         fputc('\n', out);
     for (size_t i = 0; i < result->findings.count; i++) {
-        const struct finding *f = &result->findings.items[i];
-        bool explained_before = false;
-        for (size_t k = 0; k < i && !explained_before; k++)
-            explained_before = result->findings.items[k].signature == f->signature;
-        print_finding(&o, result, f, max_frames, !explained_before);
+        if (report_finding_known(options, i))
+            continue;
+        print_finding(&o, result, &result->findings.items[i], max_frames,
+                      !explained_before(result, i, options));
     }
+    print_known(&o, result, options);
     print_summary(&o, result, options);
     return ferror(out) ? -1 : 0;
 }

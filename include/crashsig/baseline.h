@@ -1,0 +1,41 @@
+/*
+ * baseline.h - the findings a team has already seen and accepted, by fingerprint, so that a
+ * CI job fails only on new ones (--baseline FILE, --write-baseline FILE).
+ *
+ * A baseline is JSON, schema "crashsig.baseline/1": a list of findings, each with its
+ * fingerprint (findings.h: stable across runs, hosts and crashsig versions) and, for the
+ * people who review the file in a pull request, its signature, application, exception, first
+ * user frame and when it was seen.  Only the fingerprint counts when the file is read.
+ *
+ * Not for: remembering which incidents were reported (state.h): a baseline is about defects,
+ * not occurrences.
+ */
+#ifndef CRASHSIG_BASELINE_H
+#define CRASHSIG_BASELINE_H
+
+#include <stdio.h>
+
+#include "crashsig/scan.h"
+
+#define BASELINE_SCHEMA "crashsig.baseline/1"
+
+struct baseline {
+    size_t count;
+    char (*fingerprints)[INCIDENT_FINGERPRINT_SIZE]; /* sorted, unique */
+};
+
+/* Reads path; a missing file, invalid JSON, another schema or a malformed fingerprint is an
+ * error naming the file. */
+int baseline_load(const char *path, struct baseline *out, struct cs_error *err);
+void baseline_free(struct baseline *baseline);
+
+bool baseline_contains(const struct baseline *baseline, const char *fingerprint);
+
+/* known[i] for each finding of result: in the baseline.  A NULL baseline knows nothing. */
+void baseline_mark(const struct baseline *baseline, const struct scan_result *result, bool *known);
+
+/* Writes the findings of result as a baseline, ordered by fingerprint so that the file diffs
+ * well between runs. */
+int baseline_write(FILE *out, const struct scan_result *result);
+
+#endif

@@ -1,0 +1,96 @@
+/*
+ * state.h - what earlier runs already reported, so that a scheduled scan over a log that
+ * still holds everything it saw last time reports each crash once (crashsig scan --state).
+ *
+ * The state is kept per log, i.e. per (computer, channel) as the events name them, never per
+ * file: the export path is often a new temporary file on every run, and a forwarded log holds
+ * the logs of many computers.  For each log it remembers
+ *
+ *   - a high-water mark: the highest EventRecordID and the newest event time already handled;
+ *   - the identities (time, EventRecordID, event id) of the events handled near that mark,
+ *     within STATE_RECENT_HORIZON_HOURS of the newest (at most STATE_MAX_RECENT of them);
+ *   - "pending" .NET Runtime events: crashes whose Application Error 1000 was not in the log
+ *     yet when it was exported.  They are not reported; the next run feeds them back to the
+ *     correlator (scan_options.carried_events), so a 1000 written after the export still
+ *     pairs with them.
+ *
+ * An event was already seen when its identity is remembered, or when it lies at or below
+ * both marks and older than the remembered identities; an incident with an event already seen
+ * is not reported again.  Everything a run read counts as seen, including what its filters
+ * hid, so a state file belongs to one way of running crashsig.  A record id that goes backwards
+ * (the log was cleared or replaced) therefore never hides a crash that happened after the mark, and
+ * an event within the remembered window that is not remembered is new even when its record id
+ * and time are below the mark (a cleared log on a clock that went back).  The full reasoning,
+ * the limits and the file format are in docs/ci-and-scheduled-tasks.md.
+ *
+ * The file is JSON, schema "crashsig.state/1", replaced atomically (atomic_file.h) and guarded
+ * by a lock on "FILE.lock" so that two runs cannot interleave.  A state file that cannot be
+ * read or has another schema is an error, never silently replaced.
+ *
+ * Not for: deciding what a crash is (the scan does that) or filtering what is shown.
+ */
+#ifndef CRASHSIG_STATE_H
+#define CRASHSIG_STATE_H
+
+#include <stdio.h>
+
+#include "crashsig/atomic_file.h"
+#include "crashsig/scan.h"
+
+#define STATE_SCHEMA "crashsig.state/1"
+
+/* Bounds that keep the state small; see docs/ci-and-scheduled-tasks.md for why these. */
+#define STATE_RECENT_HORIZON_HOURS 24
+#define STATE_MAX_RECENT           4096 /* remembered identities per log */
+#define STATE_MAX_PENDING          64   /* held-back .NET events per log */
+#define STATE_MAX_HELD_RUNS        3    /* a held-back event is reported after this many runs */
+#define STATE_LOG_RETENTION_DAYS   400  /* logs quiet this long are forgotten */
+#define STATE_MAX_LOGS             20000
+
+struct state;
+
+/* An empty state: the first run, or --reset-state. */
+struct state *state_new(void);
+
+/* Reads path.  A file that does not exist gives an empty state (the first run); one that
+ * cannot be read, is not JSON, has another schema or a malformed field is an error whose
+ * message names the file and the field. */
+int state_load(const char *path, struct state **out, struct cs_error *err);
+
+void state_free(struct state *state);
+
+/* The held-back events, for scan_options.carried_events.  They stay valid, and so do the file
+ * names the scan result's events borrow from them, until state_free. */
+const struct event *state_carried_events(const struct state *state, size_t *count);
+
+struct state_outcome {
+    size_t reported;     /* incidents reported by this run */
+    size_t already_seen; /* incidents an earlier run already handled (reported or filtered) */
+    size_t held_back;    /* .NET events held back for their 1000 */
+};
+
+/*
+ * Decides, for every incident of a scan made with state_carried_events, whether this run
+ * reports it (keep[i]) and records the run in the state: marks, remembered identities and the
+ * new pending events.  window_ms is the pairing window (0: the default).  The input files'
+ * modification times (an export is written after everything it holds) tell how far a log
+ * reached when it was exported.
+ */
+void state_record_run(struct state *state, const struct scan_result *result, uint64_t window_ms,
+                      bool *keep, struct state_outcome *outcome);
+
+/* Writes the state as JSON. */
+int state_write(const struct state *state, FILE *out);
+
+/* Writes the state to a temporary file beside path and closes it (atomic_file_begin and
+ * _close): atomic_file_publish then replaces path, atomic_file_discard gives up. */
+int state_save_begin(const struct state *state, const char *path, struct atomic_file *af,
+                     struct cs_error *err);
+
+/* Takes the lock on "path.lock" (created if needed and left in place), without waiting: when
+ * another run holds it this fails with a message saying so. */
+struct state_lock;
+int state_lock_acquire(const char *path, struct state_lock **out, struct cs_error *err);
+void state_lock_release(struct state_lock *lock);
+
+#endif

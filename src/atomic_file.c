@@ -1,0 +1,141 @@
+/*
+ * atomic_file.c - write-temporary-then-rename file replacement (atomic_file.h), on top of the
+ * platform layer's temporary files (platform.h: mkstemp + fsync + rename on POSIX, MoveFileEx
+ * on Windows).
+ *
+ * Not for: deciding what is written.
+ */
+#include "crashsig/atomic_file.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crashsig/platform.h"
+
+#if !defined(_WIN32)
+#include <fcntl.h>
+#include <unistd.h>
+#endif
+
+#define TEMP_MARK       ".tmp"
+#define TEMP_RANDOM_LEN 6 /* the XXXXXX platform_temp_create fills in */
+
+int atomic_file_begin(struct atomic_file *af, const char *path, struct cs_error *err)
+{
+    memset(af, 0, sizeof(*af));
+    struct platform_temp_file tmp;
+    if (platform_temp_create(path, &tmp, err) != 0)
+        return -1;
+    af->path = cs_strdup(path);
+    af->temp_path = tmp.path;
+    af->f = tmp.file;
+    return 0;
+}
+
+/* The content is complete once every byte reached the operating system without an error (a
+ * full disk shows up here); platform_temp_commit fsyncs it before the rename. */
+int atomic_file_close(struct atomic_file *af, struct cs_error *err)
+{
+    if (af->f == NULL)
+        return 0;
+    if (ferror(af->f) || fflush(af->f) != 0) {
+        cs_error_set(err, "cannot write %s: %s", af->path, strerror(errno ? errno : EIO));
+        return -1;
+    }
+    return 0;
+}
+
+/* Makes a completed rename durable.  File systems that cannot fsync a directory say EINVAL,
+ * and there is nothing more to do on those; Windows has no equivalent call. */
+static int sync_directory(const char *path)
+{
+#if defined(_WIN32)
+    (void)path;
+    return 0;
+#else
+    const char *slash = strrchr(path, '/');
+    char *dir =
+        slash ? cs_strndup(path, slash == path ? 1 : (size_t)(slash - path)) : cs_strdup(".");
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    free(dir);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd) == 0 || errno == EINVAL ? 0 : -1;
+    close(fd);
+    return rc;
+#endif
+}
+
+int atomic_file_publish(struct atomic_file *af, struct cs_error *err)
+{
+    if (atomic_file_close(af, err) != 0)
+        return -1;
+    if (af->temp_path == NULL) {
+        cs_error_set(err, "cannot write %s: nothing was written", af->path ? af->path : "?");
+        return -1;
+    }
+    struct platform_temp_file tmp = {.file = af->f, .path = af->temp_path};
+    af->f = NULL;
+    af->temp_path = NULL; /* commit frees it and removes the file on failure */
+    if (platform_temp_commit(&tmp, af->path, err) != 0)
+        return -1;
+    if (sync_directory(af->path) != 0) {
+        cs_error_set(err, "cannot sync the folder of %s: %s", af->path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+void atomic_file_discard(struct atomic_file *af)
+{
+    struct platform_temp_file tmp = {.file = af->f, .path = af->temp_path};
+    if (tmp.file || tmp.path)
+        platform_temp_discard(&tmp);
+    free(af->path);
+    memset(af, 0, sizeof(*af));
+}
+
+int atomic_file_commit(struct atomic_file *af, struct cs_error *err)
+{
+    int rc = atomic_file_publish(af, err);
+    atomic_file_discard(af);
+    return rc;
+}
+
+/* "NAME.tmp" followed by exactly the characters mkstemp fills in. */
+static bool is_stale_temp(const char *entry, const char *base)
+{
+    size_t base_len = strlen(base), mark_len = strlen(TEMP_MARK);
+    return strncmp(entry, base, base_len) == 0 &&
+           strncmp(entry + base_len, TEMP_MARK, mark_len) == 0 &&
+           strlen(entry + base_len + mark_len) == TEMP_RANDOM_LEN;
+}
+
+int atomic_file_remove_stale(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+#if defined(_WIN32)
+    const char *backslash = strrchr(path, '\\');
+    if (backslash && (!slash || backslash > slash))
+        slash = backslash;
+#endif
+    const char *base = slash ? slash + 1 : path;
+    char *dir =
+        slash ? cs_strndup(path, slash == path ? 1 : (size_t)(slash - path)) : cs_strdup(".");
+    char **names = NULL;
+    size_t count = 0;
+    int removed = 0;
+    if (platform_list_directory(dir, &names, &count, NULL) == 0) {
+        for (size_t i = 0; i < count; i++) {
+            if (!is_stale_temp(names[i], base))
+                continue;
+            char *stale = platform_path_join(dir, names[i]);
+            removed += platform_remove(stale) == 0;
+            free(stale);
+        }
+        platform_names_free(names, count);
+    }
+    free(dir);
+    return removed;
+}

@@ -1,0 +1,327 @@
+/*
+ * report_sarif.c - SARIF 2.1.0 (OASIS), the static-analysis result format that GitHub code
+ * scanning, Azure DevOps and many viewers read (docs/report-format.md).  It validates against
+ * the OASIS JSON schema (tests/schemas/sarif-schema-2.1.0.json).
+ *
+ * The mapping: each signature is a rule (id, title, explanation, fix, default level); each
+ * finding is a result with the finding's fingerprint as its partial fingerprint
+ * "crashsig/v1", its count as occurrenceCount, and one location per .evtx file that holds its
+ * events, whose logical location is the first user-code frame (a function) or, for a crash
+ * without a .NET event, the faulting module.  Each input is an artifact; unreadable and
+ * damaged inputs are tool notifications.  With a baseline, results carry baselineState "new"
+ * or "unchanged".  Severities map to levels: critical and high "error", medium "warning", low
+ * "note".
+ *
+ * Not for: the crashsig JSON report (report_json.c), which has every field.
+ */
+#include "crashsig/report.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report_util.h"
+
+#define SARIF_SCHEMA_URI                                                                           \
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+#define FINGERPRINT_KEY      "crashsig/v1"
+#define MAX_RESULT_LOCATIONS 16
+#define MAX_RESULT_INCIDENTS 10
+#define MAX_NOTIFICATIONS    20 /* per input */
+
+static const char *sarif_level(enum severity s)
+{
+    return s >= SEVERITY_HIGH ? "error" : s == SEVERITY_MEDIUM ? "warning" : "note";
+}
+
+static cJSON *message(const char *text)
+{
+    cJSON *obj = cJSON_CreateObject();
+    cJSON_AddItemToObject(obj, "text", report_json_text(text));
+    return obj;
+}
+
+/* A path as a URI reference: absolute paths become file: URIs (file:///C:/... for a Windows
+ * drive), relative ones stay relative, and every byte that is not unreserved is
+ * percent-encoded.  '\' separates folders only on Windows; elsewhere it is a name character. */
+static char *path_uri(const char *path)
+{
+#if defined(_WIN32)
+    bool drive = isalpha((unsigned char)path[0]) && path[1] == ':';
+    bool absolute = path[0] == '/' || path[0] == '\\' || drive;
+    const char separator = '\\';
+#else
+    bool drive = false, absolute = path[0] == '/';
+    const char separator = '/';
+#endif
+    char *uri = cs_xmalloc(strlen(path) * 3 + 16), *o = uri;
+    if (absolute)
+        o += sprintf(o, "file://%s", drive ? "/" : "");
+    for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+        bool keep = *p < 0x80 && (isalnum(*p) || strchr("-._~/", *p) != NULL);
+        if (*p == (unsigned char)separator)
+            *o++ = '/';
+        else if (keep || (drive && p == (const unsigned char *)path + 1))
+            *o++ = (char)*p;
+        else
+            o += sprintf(o, "%%%02X", *p);
+    }
+    *o = '\0';
+    return uri;
+}
+
+struct artifacts {
+    size_t count;
+    const char **paths; /* borrowed */
+};
+
+static size_t artifact_index(struct artifacts *a, const char *path)
+{
+    path = path ? path : "";
+    for (size_t i = 0; i < a->count; i++)
+        if (strcmp(a->paths[i], path) == 0)
+            return i;
+    a->paths = cs_xrealloc(a->paths, (a->count + 1) * sizeof(*a->paths));
+    a->paths[a->count] = path;
+    return a->count++;
+}
+
+static cJSON *artifact_location(struct artifacts *a, const char *path)
+{
+    cJSON *loc = cJSON_CreateObject();
+    char *uri = path_uri(path ? path : "");
+    cJSON_AddStringToObject(loc, "uri", uri);
+    free(uri);
+    cJSON_AddNumberToObject(loc, "index", (double)artifact_index(a, path));
+    return loc;
+}
+
+static cJSON *rule_object(const struct signature *sig)
+{
+    cJSON *rule = cJSON_CreateObject();
+    cJSON_AddStringToObject(rule, "id", sig->id);
+    cJSON_AddItemToObject(rule, "shortDescription", message(sig->title));
+    cJSON_AddItemToObject(rule, "fullDescription", message(sig->explanation));
+    cJSON_AddItemToObject(rule, "help", message(sig->fix));
+    cJSON *config = cJSON_AddObjectToObject(rule, "defaultConfiguration");
+    cJSON_AddStringToObject(config, "level", sarif_level(sig->severity));
+    cJSON *props = cJSON_AddObjectToObject(rule, "properties");
+    cJSON_AddStringToObject(props, "severity", severity_name(sig->severity));
+    return rule;
+}
+
+/* The rules: the catalog's signatures, else those with findings; *sigs is parallel. */
+static cJSON *rules_array(const struct scan_result *result, const struct report_options *options,
+                          const struct signature ***sigs, size_t *count)
+{
+    size_t cap = options->catalog ? catalog_count(options->catalog) : result->findings.count;
+    *sigs = cs_xcalloc(cap, sizeof(**sigs));
+    *count = 0;
+    for (size_t i = 0; options->catalog && i < cap; i++)
+        (*sigs)[(*count)++] = catalog_at(options->catalog, i);
+    for (size_t i = 0; !options->catalog && i < result->findings.count; i++) {
+        const struct signature *sig = result->findings.items[i].signature;
+        bool seen = false;
+        for (size_t k = 0; k < *count && !seen; k++)
+            seen = (*sigs)[k] == sig;
+        if (!seen)
+            (*sigs)[(*count)++] = sig;
+    }
+    cJSON *rules = cJSON_CreateArray();
+    for (size_t i = 0; i < *count; i++)
+        cJSON_AddItemToArray(rules, rule_object((*sigs)[i]));
+    return rules;
+}
+
+/* Where the crash is in the code: the user frame, or the module a native crash died in. */
+static cJSON *logical_locations(const struct scan_result *result, const struct finding *f)
+{
+    cJSON *list = cJSON_CreateArray();
+    cJSON *loc = cJSON_CreateObject();
+    const struct incident *latest = &result->incidents.items[f->incidents[f->count - 1]];
+    const char *module = latest->app_error ? latest->app_error->fault.module_name : NULL;
+    if (f->user_frame) {
+        cJSON_AddItemToObject(loc, "fullyQualifiedName", report_json_text(f->user_frame));
+        cJSON_AddStringToObject(loc, "kind", "function");
+    } else if (module) {
+        cJSON_AddItemToObject(loc, "name", report_json_text(module));
+        cJSON_AddStringToObject(loc, "kind", "module");
+    } else {
+        cJSON_Delete(loc);
+        return list;
+    }
+    cJSON_AddItemToArray(list, loc);
+    return list;
+}
+
+/* One location per distinct file holding the finding's events, each with the logical
+ * location (SARIF wants the same logical location repeated per physical one). */
+static cJSON *result_locations(const struct scan_result *result, const struct finding *f,
+                               struct artifacts *artifacts)
+{
+    cJSON *locations = cJSON_CreateArray();
+    const char *seen[MAX_RESULT_LOCATIONS];
+    size_t seen_count = 0;
+    for (size_t i = 0; i < f->count && seen_count < MAX_RESULT_LOCATIONS; i++) {
+        const struct incident *incident = &result->incidents.items[f->incidents[i]];
+        const struct event *ev =
+            incident->dotnet ? &incident->dotnet->event : &incident->app_error->event;
+        bool dup = false;
+        for (size_t k = 0; k < seen_count && !dup; k++)
+            dup = strcmp(seen[k], ev->file ? ev->file : "") == 0;
+        if (dup)
+            continue;
+        seen[seen_count++] = ev->file ? ev->file : "";
+        cJSON *loc = cJSON_CreateObject();
+        cJSON *physical = cJSON_AddObjectToObject(loc, "physicalLocation");
+        cJSON_AddItemToObject(physical, "artifactLocation", artifact_location(artifacts, ev->file));
+        cJSON_AddItemToObject(loc, "logicalLocations", logical_locations(result, f));
+        cJSON_AddItemToArray(locations, loc);
+    }
+    return locations;
+}
+
+static cJSON *result_properties(const struct scan_result *result, const struct finding *f)
+{
+    cJSON *props = cJSON_CreateObject();
+    cJSON_AddStringToObject(props, "severity", severity_name(f->severity));
+    cJSON_AddItemToObject(props, "application", report_json_text(f->application));
+    cJSON_AddItemToObject(props, "exception",
+                          f->exception ? report_json_text(f->exception) : cJSON_CreateNull());
+    char when[CS_LOCAL_TIME_SIZE];
+    report_format_time(f->first, false, when);
+    cJSON_AddStringToObject(props, "first", when);
+    report_format_time(f->last, false, when);
+    cJSON_AddStringToObject(props, "last", when);
+    cJSON *computers = cJSON_AddArrayToObject(props, "computers");
+    for (size_t i = 0; i < f->computer_count; i++)
+        cJSON_AddItemToArray(computers, report_json_text(f->computers[i]));
+    /* the latest few in full (as in the JSON report): enough to act on, and a finding seen
+     * ten thousand times must not make the file too big to upload */
+    cJSON *incidents = cJSON_AddArrayToObject(props, "latest_incidents");
+    size_t first = f->count > MAX_RESULT_INCIDENTS ? f->count - MAX_RESULT_INCIDENTS : 0;
+    for (size_t i = first; i < f->count; i++)
+        cJSON_AddItemToArray(incidents,
+                             report_json_incident(&result->incidents.items[f->incidents[i]]));
+    return props;
+}
+
+static cJSON *result_object(const struct scan_result *result, size_t index, size_t rule_index,
+                            const struct report_options *options, struct artifacts *artifacts)
+{
+    const struct finding *f = &result->findings.items[index];
+    cJSON *obj = cJSON_CreateObject();
+    cJSON_AddStringToObject(obj, "ruleId", f->signature->id);
+    cJSON_AddNumberToObject(obj, "ruleIndex", (double)rule_index);
+    cJSON_AddStringToObject(obj, "level", sarif_level(f->severity));
+    char *summary = report_finding_summary(f);
+    cJSON_AddItemToObject(obj, "message", message(summary));
+    free(summary);
+    cJSON_AddItemToObject(obj, "locations", result_locations(result, f, artifacts));
+    cJSON *fingerprints = cJSON_AddObjectToObject(obj, "partialFingerprints");
+    cJSON_AddStringToObject(fingerprints, FINGERPRINT_KEY, f->fingerprint);
+    cJSON_AddNumberToObject(obj, "occurrenceCount", (double)f->count);
+    if (options->has_baseline)
+        cJSON_AddStringToObject(obj, "baselineState",
+                                report_finding_known(options, index) ? "unchanged" : "new");
+    cJSON_AddItemToObject(obj, "properties", result_properties(result, f));
+    return obj;
+}
+
+static void add_notification(cJSON *list, const char *level, const struct input_report *in,
+                             const char *text, struct artifacts *artifacts)
+{
+    cJSON *n = cJSON_CreateObject();
+    cJSON_AddStringToObject(n, "level", level);
+    size_t len = strlen(in->path) + strlen(text) + 3;
+    char *line = cs_xmalloc(len);
+    snprintf(line, len, "%s: %s", in->path, text);
+    cJSON_AddItemToObject(n, "message", message(line));
+    free(line);
+    cJSON *loc = cJSON_CreateObject();
+    cJSON *physical = cJSON_AddObjectToObject(loc, "physicalLocation");
+    cJSON_AddItemToObject(physical, "artifactLocation", artifact_location(artifacts, in->path));
+    cJSON *locations = cJSON_AddArrayToObject(n, "locations");
+    cJSON_AddItemToArray(locations, loc);
+    cJSON_AddItemToArray(list, n);
+}
+
+static cJSON *invocation_object(const struct scan_result *result, struct artifacts *artifacts)
+{
+    cJSON *inv = cJSON_CreateObject();
+    cJSON_AddBoolToObject(inv, "executionSuccessful", !scan_result_has_errors(result));
+    cJSON *notes = cJSON_AddArrayToObject(inv, "toolExecutionNotifications");
+    for (size_t i = 0; i < result->input_count; i++) {
+        const struct input_report *in = &result->inputs[i];
+        if (in->status == INPUT_ERROR)
+            add_notification(notes, "error", in, in->error ? in->error : "unreadable", artifacts);
+        for (size_t k = 0; k < in->warning_count && k < MAX_NOTIFICATIONS; k++)
+            add_notification(notes, "warning", in, in->warnings[k], artifacts);
+    }
+    return inv;
+}
+
+static cJSON *artifacts_array(const struct artifacts *artifacts)
+{
+    cJSON *list = cJSON_CreateArray();
+    for (size_t i = 0; i < artifacts->count; i++) {
+        cJSON *a = cJSON_CreateObject();
+        cJSON *loc = cJSON_AddObjectToObject(a, "location");
+        char *uri = path_uri(artifacts->paths[i]);
+        cJSON_AddStringToObject(loc, "uri", uri);
+        free(uri);
+        cJSON *roles = cJSON_AddArrayToObject(a, "roles");
+        cJSON_AddItemToArray(roles, cJSON_CreateString("analysisTarget"));
+        cJSON_AddItemToArray(list, a);
+    }
+    return list;
+}
+
+static size_t rule_index_of(const struct signature *const *sigs, size_t count,
+                            const struct signature *sig)
+{
+    for (size_t i = 0; i < count; i++)
+        if (sigs[i] == sig)
+            return i;
+    return 0;
+}
+
+int report_write_sarif(FILE *out, const struct scan_result *result,
+                       const struct report_options *options)
+{
+    struct artifacts artifacts = {0};
+    for (size_t i = 0; i < result->input_count; i++)
+        artifact_index(&artifacts, result->inputs[i].path); /* inputs first, in scan order */
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "$schema", SARIF_SCHEMA_URI);
+    cJSON_AddStringToObject(root, "version", "2.1.0");
+    cJSON *run = cJSON_CreateObject();
+    cJSON_AddItemToArray(cJSON_AddArrayToObject(root, "runs"), run);
+    cJSON *driver = cJSON_AddObjectToObject(cJSON_AddObjectToObject(run, "tool"), "driver");
+    cJSON_AddStringToObject(driver, "name", "crashsig");
+    cJSON_AddStringToObject(driver, "version", CRASHSIG_VERSION);
+    cJSON_AddStringToObject(driver, "semanticVersion", CRASHSIG_VERSION);
+    const struct signature **sigs;
+    size_t sig_count;
+    cJSON_AddItemToObject(driver, "rules", rules_array(result, options, &sigs, &sig_count));
+    cJSON *invocations = cJSON_AddArrayToObject(run, "invocations");
+    cJSON_AddItemToArray(invocations, invocation_object(result, &artifacts));
+    cJSON *results = cJSON_CreateArray();
+    for (size_t i = 0; i < result->findings.count; i++)
+        cJSON_AddItemToArray(
+            results,
+            result_object(result, i,
+                          rule_index_of(sigs, sig_count, result->findings.items[i].signature),
+                          options, &artifacts));
+    cJSON_AddItemToObject(run, "artifacts", artifacts_array(&artifacts)); /* after: all known */
+    cJSON_AddItemToObject(run, "results", results);
+    free(sigs);
+    free(artifacts.paths);
+    char *text = cJSON_Print(root);
+    cJSON_Delete(root);
+    if (text == NULL)
+        return -1;
+    int rc = fputs(text, out) < 0 || fputc('\n', out) == EOF ? -1 : 0;
+    free(text);
+    return rc;
+}

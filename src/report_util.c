@@ -1,0 +1,105 @@
+/*
+ * report_util.c - helpers the report writers share (report_util.h).
+ *
+ * Not for: a format of its own.
+ */
+#include "report_util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+size_t report_utf8_sequence(const unsigned char *p)
+{
+    if (p[0] < 0x80)
+        return 1;
+    size_t len = p[0] >= 0xf0 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 ? 2 : 0;
+    if (len == 0 || p[0] > 0xf4)
+        return 0;
+    for (size_t i = 1; i < len; i++)
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+    if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xf0 && p[1] < 0x90)) /* overlong */
+        return 0;
+    if ((p[0] == 0xed && p[1] >= 0xa0) || (p[0] == 0xf4 && p[1] >= 0x90)) /* surrogate, >max */
+        return 0;
+    return len;
+}
+
+cJSON *report_json_text(const char *text)
+{
+    text = text ? text : "";
+    const unsigned char *p = (const unsigned char *)text;
+    size_t bad = 0, len = strlen(text);
+    for (size_t i = 0; i < len;) {
+        size_t n = report_utf8_sequence(p + i);
+        bad += n == 0;
+        i += n ? n : 1;
+    }
+    if (bad == 0)
+        return cJSON_CreateString(text);
+    char *clean = cs_xmalloc(len + bad * 2 + 1), *o = clean;
+    for (size_t i = 0; i < len;) {
+        size_t n = report_utf8_sequence(p + i);
+        if (n == 0) {
+            memcpy(o, "\xef\xbf\xbd", 3);
+            o += 3;
+            i++;
+        } else {
+            memcpy(o, p + i, n);
+            o += n;
+            i += n;
+        }
+    }
+    *o = '\0';
+    cJSON *item = cJSON_CreateString(clean);
+    free(clean);
+    return item;
+}
+
+void report_format_time(cs_filetime t, bool local, char out[CS_LOCAL_TIME_SIZE])
+{
+    if (t == 0)
+        strcpy(out, "(unknown time)");
+    else if (local)
+        cs_time_format_local(t, out);
+    else
+        cs_time_format_iso(t, out);
+}
+
+bool report_finding_known(const struct report_options *options, size_t finding)
+{
+    return options->known != NULL && options->known[finding];
+}
+
+bool *report_incidents_known(const struct scan_result *result, const struct report_options *options)
+{
+    bool *known = cs_xcalloc(result->incidents.count, sizeof(bool));
+    for (size_t f = 0; f < result->findings.count; f++) {
+        const struct finding *finding = &result->findings.items[f];
+        for (size_t i = 0; i < finding->count; i++)
+            known[finding->incidents[i]] = report_finding_known(options, f);
+    }
+    return known;
+}
+
+bool report_finding_fails(const struct scan_result *result, size_t finding,
+                          const struct report_options *options)
+{
+    const struct finding *f = &result->findings.items[finding];
+    return options->fail_on != SEVERITY_NONE && f->severity >= options->fail_on &&
+           !report_finding_known(options, finding);
+}
+
+char *report_finding_summary(const struct finding *f)
+{
+    const char *app = f->application && f->application[0] ? f->application : "(unknown)";
+    size_t len = strlen(app) + (f->exception ? strlen(f->exception) : 0) +
+                 (f->user_frame ? strlen(f->user_frame) : 0) + 96;
+    char *text = cs_xmalloc(len);
+    int n = snprintf(text, len, "%s crashed %zu time%s", app, f->count, f->count == 1 ? "" : "s");
+    if (f->exception)
+        n += snprintf(text + n, len - (size_t)n, ": %s", f->exception);
+    if (f->user_frame)
+        snprintf(text + n, len - (size_t)n, "%s%s", f->exception ? " in " : ": in ", f->user_frame);
+    return text;
+}

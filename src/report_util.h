@@ -1,0 +1,44 @@
+/*
+ * report_util.h - what the report writers share: UTF-8 checks, JSON strings that are always
+ * valid, an incident as JSON, times in UTC or local time, and whether a finding is known.
+ * Private to src/report_*.c and the other writers of JSON in src/.
+ *
+ * Not for: anything outside src/; the interface is include/crashsig/report.h.
+ */
+#ifndef CRASHSIG_REPORT_UTIL_H
+#define CRASHSIG_REPORT_UTIL_H
+
+#include <cJSON.h>
+
+#include "crashsig/report.h"
+#include "crashsig/timeutil.h"
+
+/* Length of the valid UTF-8 sequence at p (1-4), or 0 when it is not one (overlong forms,
+ * surrogates and code points above U+10FFFF are not valid). */
+size_t report_utf8_sequence(const unsigned char *p);
+
+/* A JSON string from log text: invalid UTF-8 (damaged records) becomes U+FFFD, so the
+ * document stays valid JSON whatever the log held.  NULL gives "". */
+cJSON *report_json_text(const char *text);
+
+/* One incident as in the JSON report's "incidents" array (docs/report-format.md). */
+cJSON *report_json_incident(const struct incident *incident);
+
+/* "2026-03-01T10:00:00.1234567Z", or the local time with its offset; "(unknown time)" for 0. */
+void report_format_time(cs_filetime t, bool local, char out[CS_LOCAL_TIME_SIZE]);
+
+bool report_finding_known(const struct report_options *options, size_t finding);
+
+/* For each incident of result: its finding is known.  Owned by the caller. */
+bool *report_incidents_known(const struct scan_result *result,
+                             const struct report_options *options);
+
+/* The text report's block for one finding (evidence, stack, why and fix), without colour; the
+ * JUnit writer puts it in the failure. */
+int report_text_finding(FILE *out, const struct scan_result *result, size_t finding,
+                        const struct report_options *options);
+
+/* "w3wp.exe crashed 3 times: System.InvalidOperationException at MyApp.Sync.Run()" */
+char *report_finding_summary(const struct finding *finding);
+
+#endif

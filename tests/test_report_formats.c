@@ -1,0 +1,607 @@
+/*
+ * test_report_formats.c - the CI report formats and the terminal UX, checked by real parsers
+ * and on the real binary:
+ *
+ *   - SARIF validated against the OASIS SARIF 2.1.0 JSON schema with python3-jsonschema, and
+ *     JUnit XML against the Jenkins xUnit plugin's junit-10.xsd with xmllint (tests/schemas/),
+ *     for every fixture, with a baseline, and for hostile event text (control characters,
+ *     escape sequences, invalid UTF-8, markup);
+ *   - the mapping: one test case per signature and a failure per failing finding; SARIF rules,
+ *     logical location = user frame, artifact = the .evtx file, fingerprints;
+ *   - JSON Lines: one valid object per incident;
+ *   - several outputs from one scan, written all or none; outputs that would overwrite an
+ *     input or each other are refused;
+ *   - filters, --local-time, colour, the progress line, and --help against the man page.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cJSON.h>
+
+#include "crashsig/report.h"
+#include "progress.h"
+#include "run_process.h"
+
+#define TIMEOUT_SECONDS 120
+#define DEMO            "fixtures/demo.evtx"
+#define SARIF_SCHEMA    SOURCE_DIR "/tests/schemas/sarif-schema-2.1.0.json"
+#define JUNIT_XSD       SOURCE_DIR "/tests/schemas/junit-10.xsd"
+
+static char work[256];
+
+static char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    rewind(f);
+    char *text = malloc((size_t)size + 1);
+    size_t got = fread(text, 1, (size_t)size, f);
+    text[got] = '\0';
+    fclose(f);
+    return text;
+}
+
+static char *in_work(const char *name)
+{
+    static char paths[8][512];
+    static int next;
+    char *path = paths[next++ % 8];
+    snprintf(path, sizeof(paths[0]), "%s/%s", work, name);
+    return path;
+}
+
+/* Runs argv[0] with the arguments (NULL-terminated) in SOURCE_DIR. */
+static void run(struct process_result *r, const char *program, ...)
+{
+    char *argv[64] = {(char *)program};
+    int argc = 1;
+    va_list ap;
+    va_start(ap, program);
+    for (const char *a = va_arg(ap, const char *); a && argc < 63; a = va_arg(ap, const char *))
+        argv[argc++] = (char *)a;
+    va_end(ap);
+    argv[argc] = NULL;
+    assert_int_equal(run_process(argv, SOURCE_DIR, TIMEOUT_SECONDS, r), 0);
+    assert_false(r->timed_out);
+    assert_int_equal(r->signal, 0);
+}
+
+#define CRASHSIG(r, ...) run(r, CRASHSIG_BINARY, __VA_ARGS__, NULL)
+
+static void expect_valid_sarif(const char *path)
+{
+    struct process_result r;
+    run(&r, PYTHON3_BINARY, SOURCE_DIR "/tests/validate_json_schema.py", SARIF_SCHEMA, path, NULL);
+    if (r.exit_status != 0)
+        fail_msg("%s is not valid SARIF 2.1.0:\n%s%s", path, r.out, r.err);
+    process_result_free(&r);
+}
+
+static void expect_valid_junit(const char *path)
+{
+    struct process_result r;
+    run(&r, XMLLINT_BINARY, "--noout", "--schema", JUNIT_XSD, path, NULL);
+    if (r.exit_status != 0)
+        fail_msg("%s is not valid JUnit XML:\n%s", path, r.err);
+    process_result_free(&r);
+}
+
+/* The number an XPath expression evaluates to in an XML file, by xmllint. */
+static long xpath_number(const char *path, const char *expression)
+{
+    struct process_result r;
+    run(&r, XMLLINT_BINARY, "--xpath", expression, path, NULL);
+    assert_int_equal(r.exit_status, 0);
+    long n = strtol(r.out, NULL, 10);
+    process_result_free(&r);
+    return n;
+}
+
+/* ---- SARIF and JUnit ---------------------------------------------------------------------- */
+
+static void test_every_fixture_validates(void **unused)
+{
+    (void)unused;
+    DIR *d = opendir(SOURCE_DIR "/fixtures");
+    assert_non_null(d);
+    int checked = 0;
+    for (struct dirent *e = readdir(d); e; e = readdir(d)) {
+        size_t len = strlen(e->d_name);
+        if (len < 6 || strcmp(e->d_name + len - 5, ".evtx") != 0)
+            continue;
+        char input[512];
+        snprintf(input, sizeof(input), "fixtures/%s", e->d_name);
+        struct process_result r;
+        CRASHSIG(&r, "scan", input, "--format", "sarif", "-o", in_work("f.sarif"), "--output-junit",
+                 in_work("f.xml"));
+        assert_true(r.exit_status == 0 || r.exit_status == 1);
+        process_result_free(&r);
+        expect_valid_sarif(in_work("f.sarif"));
+        expect_valid_junit(in_work("f.xml"));
+        checked++;
+    }
+    closedir(d);
+    assert_true(checked >= 10);
+}
+
+static const cJSON *path_get(const cJSON *node, const char *const *keys)
+{
+    for (; *keys && node; keys++)
+        node = (*keys)[0] == '#' ? cJSON_GetArrayItem(node, atoi(*keys + 1))
+                                 : cJSON_GetObjectItemCaseSensitive(node, *keys);
+    return node;
+}
+
+#define GET(node, ...) path_get(node, (const char *const[]){__VA_ARGS__, NULL})
+
+/* The demo: 3 findings; the async-void one at the user frame in fixtures/demo.evtx. */
+static void test_sarif_mapping(void **unused)
+{
+    (void)unused;
+    struct process_result r;
+    CRASHSIG(&r, "scan", DEMO, "--format", "sarif");
+    assert_int_equal(r.exit_status, 1);
+    cJSON *doc = cJSON_Parse(r.out);
+    assert_non_null(doc);
+    assert_string_equal(GET(doc, "version")->valuestring, "2.1.0");
+    const cJSON *run0 = GET(doc, "runs", "#0");
+    assert_string_equal(GET(run0, "tool", "driver", "name")->valuestring, "crashsig");
+    struct catalog *catalog;
+    assert_int_equal(catalog_load_builtin(&catalog, NULL), 0);
+    assert_int_equal(cJSON_GetArraySize(GET(run0, "tool", "driver", "rules")),
+                     catalog_count(catalog)); /* every signature is a rule */
+    catalog_free(catalog);
+    const cJSON *results = GET(run0, "results");
+    assert_int_equal(cJSON_GetArraySize(results), 3);
+    const cJSON *first = cJSON_GetArrayItem(results, 0);
+    assert_string_equal(GET(first, "ruleId")->valuestring, "async-void-threadpool");
+    assert_string_equal(GET(first, "level")->valuestring, "error");
+    const cJSON *rules = GET(run0, "tool", "driver", "rules");
+    const cJSON *rule = cJSON_GetArrayItem(rules, GET(first, "ruleIndex")->valueint);
+    assert_string_equal(GET(rule, "id")->valuestring, "async-void-threadpool");
+    assert_non_null(GET(rule, "help", "text"));
+    assert_int_equal(GET(first, "occurrenceCount")->valueint, 3);
+    assert_int_equal(strlen(GET(first, "partialFingerprints", "crashsig/v1")->valuestring), 16);
+    const cJSON *loc = GET(first, "locations", "#0");
+    assert_string_equal(GET(loc, "physicalLocation", "artifactLocation", "uri")->valuestring,
+                        "fixtures/demo.evtx");
+    assert_string_equal(GET(loc, "logicalLocations", "#0", "fullyQualifiedName")->valuestring,
+                        "Contoso.Orders.Inventory.StockLevel.EnsureValid()");
+    assert_string_equal(GET(loc, "logicalLocations", "#0", "kind")->valuestring, "function");
+    assert_null(GET(first, "baselineState")); /* no baseline given */
+    /* the native crash has no user frame: its logical location is the faulting module */
+    const cJSON *native = cJSON_GetArrayItem(results, 2);
+    assert_string_equal(GET(native, "ruleId")->valuestring, "native-crash");
+    assert_string_equal(
+        GET(native, "locations", "#0", "logicalLocations", "#0", "kind")->valuestring, "module");
+    assert_string_equal(GET(run0, "artifacts", "#0", "location", "uri")->valuestring,
+                        "fixtures/demo.evtx");
+    assert_true(cJSON_IsTrue(GET(run0, "invocations", "#0", "executionSuccessful")));
+    cJSON_Delete(doc);
+    process_result_free(&r);
+}
+
+static void test_junit_mapping(void **unused)
+{
+    (void)unused;
+    struct process_result r;
+    const char *xml = in_work("demo.xml");
+    CRASHSIG(&r, "scan", DEMO, "--format", "junit", "-o", xml);
+    assert_int_equal(r.exit_status, 1);
+    process_result_free(&r);
+    expect_valid_junit(xml);
+    CRASHSIG(&r, "signatures");
+    long signatures = 0;
+    for (const char *p = r.out; (p = strchr(p, '\n')) && p[1] && p[1] != '\n'; p++)
+        signatures++;
+    process_result_free(&r);
+    assert_int_equal(xpath_number(xml, "count(//testcase[@classname='crashsig.signatures'])"),
+                     signatures);
+    assert_int_equal(xpath_number(xml, "count(//failure)"), 3);
+    assert_int_equal(xpath_number(xml, "count(//testcase[@name='async-void-threadpool']/failure)"),
+                     1);
+    assert_int_equal(xpath_number(xml, "count(//testcase[@classname='crashsig.inputs'])"), 1);
+    assert_int_equal(xpath_number(xml, "number(/testsuites/testsuite/@failures)"), 3);
+    char *text = read_file(xml);
+    assert_non_null(strstr(text, "Contoso.Orders.Inventory.StockLevel.EnsureValid()"));
+    assert_non_null(strstr(text, "&lt;&lt;RunAll&gt;b__0&gt;d.MoveNext()")); /* escaped */
+    free(text);
+
+    /* --fail-on critical: the medium native crash is listed, not failed */
+    CRASHSIG(&r, "scan", DEMO, "--format", "junit", "-o", xml, "--fail-on", "critical");
+    process_result_free(&r);
+    expect_valid_junit(xml);
+    assert_int_equal(xpath_number(xml, "count(//failure)"), 2);
+    assert_int_equal(xpath_number(xml, "count(//testcase[@name='native-crash']/system-out)"), 1);
+}
+
+/* Known findings: SARIF baselineState, JUnit system-out instead of failure, exit 0. */
+static void test_formats_with_baseline(void **unused)
+{
+    (void)unused;
+    struct process_result r;
+    const char *baseline = in_work("demo-baseline.json");
+    CRASHSIG(&r, "scan", DEMO, "--write-baseline", baseline, "--fail-on", "none");
+    assert_int_equal(r.exit_status, 0);
+    process_result_free(&r);
+    CRASHSIG(&r, "scan", DEMO, "--baseline", baseline, "--format", "sarif", "-o",
+             in_work("b.sarif"), "--output-junit", in_work("b.xml"));
+    assert_int_equal(r.exit_status, 0);
+    process_result_free(&r);
+    expect_valid_sarif(in_work("b.sarif"));
+    expect_valid_junit(in_work("b.xml"));
+    assert_int_equal(xpath_number(in_work("b.xml"), "count(//failure)"), 0);
+    char *sarif = read_file(in_work("b.sarif"));
+    assert_non_null(strstr(sarif, "\"baselineState\":\t\"unchanged\""));
+    assert_null(strstr(sarif, "\"baselineState\":\t\"new\""));
+    free(sarif);
+}
+
+/* ---- hostile text through every writer --------------------------------------------------- */
+
+static struct signature SIG = {.id = "unhandled-exception",
+                               .title = "Unhandled <exception> & \"quotes\"",
+                               .explanation = "x",
+                               .fix = "y",
+                               .severity = SEVERITY_HIGH};
+
+static const char HOSTILE[] = "Evil\x1b]0;pwned\x07\x1b[2J\r\x9b\xc2\x9b"
+                              "31m\xff <tag attr=\"v\">&amp;\x01\x7f\xef\xbf\xbe\xed\xa0\x80 end";
+
+static void build_hostile(struct scan_result *result)
+{
+    memset(result, 0, sizeof(*result));
+    result->input_count = 1;
+    result->inputs = cs_xcalloc(1, sizeof(*result->inputs));
+    input_report_init(&result->inputs[0], "logs/dir with space/\xc3\xa9v\xff.evtx");
+    input_report_warn(&result->inputs[0], "warning about %s", HOSTILE);
+    struct dotnet_event *d = cs_xcalloc(1, sizeof(*d));
+    d->event.file = result->inputs[0].path;
+    d->event.computer = cs_strdup(HOSTILE);
+    d->event.channel = cs_strdup("Application");
+    d->event.provider = cs_strdup(".NET Runtime");
+    d->event.time = 133000000000000000ULL;
+    d->event.event_id = 1026;
+    d->event.record_id = d->event.event_record_id = 9;
+    assert_int_equal(dotnet_crash_parse("Application: evil.exe\nFramework Version: v4.0.30319\n"
+                                        "Description: x\nException Info: System.Exception\n"
+                                        "   at Evil.Run()\n",
+                                        1026, &d->crash, NULL),
+                     0);
+    free(d->crash.exceptions[0].frames[0].method);
+    d->crash.exceptions[0].frames[0].method = cs_strdup(HOSTILE);
+    free(d->crash.exceptions[0].frames[0].text);
+    d->crash.exceptions[0].frames[0].text = cs_strdup(HOSTILE);
+    struct incident incident = {.dotnet = d, .signature = &SIG, .severity = SEVERITY_HIGH};
+    incident_fingerprint(&incident);
+    incident_list_push(&result->incidents, &incident);
+    findings_group(&result->incidents, &result->findings);
+}
+
+typedef int (*writer_fn)(FILE *, const struct scan_result *, const struct report_options *);
+
+static void write_with(writer_fn writer, const char *path)
+{
+    struct scan_result result;
+    build_hostile(&result);
+    struct report_options options = {.fail_on = SEVERITY_LOW};
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(writer(f, &result, &options), 0);
+    fclose(f);
+    scan_result_free(&result);
+}
+
+static void test_hostile_text_stays_valid(void **unused)
+{
+    (void)unused;
+    write_with(report_write_junit, in_work("hostile.xml"));
+    expect_valid_junit(in_work("hostile.xml"));
+    assert_int_equal(xpath_number(in_work("hostile.xml"), "count(//failure)"), 1);
+    write_with(report_write_sarif, in_work("hostile.sarif"));
+    expect_valid_sarif(in_work("hostile.sarif"));
+    char *sarif = read_file(in_work("hostile.sarif"));
+    assert_non_null(strstr(sarif, "logs/dir%20with%20space/%C3%A9v%FF.evtx"));
+    free(sarif);
+
+    write_with(report_write_jsonl, in_work("hostile.jsonl"));
+    char *lines = read_file(in_work("hostile.jsonl"));
+    assert_non_null(lines);
+    assert_null(strchr(lines, '\x1b'));
+    char *newline = strchr(lines, '\n');
+    assert_non_null(newline);
+    assert_int_equal(newline[1], '\0'); /* one incident, one line */
+    cJSON *line = cJSON_Parse(lines);
+    assert_non_null(line);
+    assert_string_equal(cJSON_GetObjectItem(line, "schema")->valuestring, "crashsig.incident/1");
+    assert_false(cJSON_IsTrue(cJSON_GetObjectItem(line, "known")));
+    cJSON_Delete(line);
+    free(lines);
+}
+
+/* ---- JSON Lines, several outputs, atomicity ---------------------------------------------- */
+
+static void test_jsonl_one_incident_per_line(void **unused)
+{
+    (void)unused;
+    struct process_result r;
+    CRASHSIG(&r, "scan", DEMO, "--format", "jsonl");
+    assert_int_equal(r.exit_status, 1);
+    int lines = 0;
+    for (char *line = r.out, *end; *line; line = end + 1, lines++) {
+        end = strchr(line, '\n');
+        assert_non_null(end);
+        *end = '\0';
+        cJSON *obj = cJSON_Parse(line);
+        assert_non_null(obj);
+        assert_string_equal(cJSON_GetObjectItem(obj, "schema")->valuestring, "crashsig.incident/1");
+        assert_true(cJSON_IsString(cJSON_GetObjectItem(obj, "fingerprint")));
+        assert_string_equal(cJSON_GetObjectItem(obj, "computer")->valuestring, "WEB-PROD-03");
+        cJSON_Delete(obj);
+    }
+    assert_int_equal(lines, 5);
+    process_result_free(&r);
+}
+
+/* One scan feeds text on stdout and every file; the JSON file is what --format json prints. */
+static void test_several_outputs_from_one_scan(void **unused)
+{
+    (void)unused;
+    struct process_result r, json;
+    CRASHSIG(&r, "scan", DEMO, "--color", "never", "--output-json", in_work("m.json"),
+             "--output-jsonl", in_work("m.jsonl"), "--output-junit", in_work("m.xml"),
+             "--output-sarif", in_work("m.sarif"), "--output-text", in_work("m.txt"));
+    assert_int_equal(r.exit_status, 1);
+    assert_non_null(strstr(r.out, "CRITICAL async-void-threadpool"));
+    CRASHSIG(&json, "scan", DEMO, "--format", "json");
+    char *file = read_file(in_work("m.json")), *text = read_file(in_work("m.txt"));
+    assert_string_equal(file, json.out);
+    assert_string_equal(text, r.out);
+    expect_valid_sarif(in_work("m.sarif"));
+    expect_valid_junit(in_work("m.xml"));
+    free(file);
+    free(text);
+    process_result_free(&r);
+    process_result_free(&json);
+}
+
+/* An output that cannot be written: nothing is replaced, exit 2. */
+static void test_outputs_all_or_none(void **unused)
+{
+    (void)unused;
+    const char *json = in_work("none.json");
+    unlink(json);
+    struct process_result r;
+    CRASHSIG(&r, "scan", DEMO, "--output-json", json, "--output-sarif",
+             "/nonexistent-dir/out.sarif");
+    assert_int_equal(r.exit_status, 2);
+    assert_non_null(strstr(r.err, "/nonexistent-dir/out.sarif"));
+    assert_int_equal(access(json, F_OK), -1);
+    process_result_free(&r);
+
+    CRASHSIG(&r, "scan", DEMO, "--output-sarif", DEMO);
+    assert_int_equal(r.exit_status, 2);
+    assert_non_null(strstr(r.err, "is one of the inputs"));
+    process_result_free(&r);
+    CRASHSIG(&r, "scan", DEMO, "-o", json, "--output-json", json);
+    assert_int_equal(r.exit_status, 2);
+    assert_non_null(strstr(r.err, "named for two outputs"));
+    process_result_free(&r);
+}
+
+/* ---- filters, time zone, colour, progress, help ------------------------------------------ */
+
+static int incident_count(const char *json)
+{
+    cJSON *doc = cJSON_Parse(json);
+    assert_non_null(doc);
+    int n = cJSON_GetArraySize(cJSON_GetObjectItem(doc, "incidents"));
+    cJSON_Delete(doc);
+    return n;
+}
+
+static void expect_filtered(int incidents, int exit_status, ...)
+{
+    char *argv[32] = {CRASHSIG_BINARY, "scan", DEMO, "--format", "json"};
+    int argc = 5;
+    va_list ap;
+    va_start(ap, exit_status);
+    for (const char *a = va_arg(ap, const char *); a; a = va_arg(ap, const char *))
+        argv[argc++] = (char *)a;
+    va_end(ap);
+    struct process_result r;
+    assert_int_equal(run_process(argv, SOURCE_DIR, TIMEOUT_SECONDS, &r), 0);
+    if (r.exit_status != exit_status || (exit_status != 2 && incident_count(r.out) != incidents))
+        fail_msg("%s %s: exit %d, %s", argv[5], argc > 6 ? argv[6] : "", r.exit_status, r.err);
+    process_result_free(&r);
+}
+
+static void test_filters(void **unused)
+{
+    (void)unused;
+    expect_filtered(5, 1, NULL);
+    expect_filtered(2, 1, "--since", "2026-03-02T09:30:00Z", NULL);
+    expect_filtered(3, 1, "--until", "2026-03-02T09:30Z", NULL);
+    expect_filtered(4, 1, "--app", "w3wp.exe", NULL);
+    expect_filtered(1, 1, "--app", "contoso*", NULL);
+    expect_filtered(5, 1, "--app", "w3wp.exe", "--app", "Contoso*", NULL);
+    expect_filtered(0, 0, "--computer", "WEB-PROD-0?9", NULL);
+    expect_filtered(5, 1, "--computer", "web-prod-*", NULL);
+    expect_filtered(1, 1, "--signature", "native-crash", NULL);
+    expect_filtered(4, 1, "--signature", "*thread*", NULL);
+    expect_filtered(4, 1, "--min-severity", "critical", NULL);
+    expect_filtered(0, 0, "--since", "24h", NULL); /* the demo is from March 2026 */
+    expect_filtered(0, 2, "--signature", "no-such-signature", NULL);
+    expect_filtered(0, 2, "--since", "last tuesday", NULL);
+    expect_filtered(0, 2, "--min-severity", "none", NULL);
+}
+
+/* Text in local time with --local-time (typed times too); JSON stays UTC. */
+static void test_local_time(void **unused)
+{
+    (void)unused;
+    setenv("TZ", "XYZ-2", 1);
+    struct process_result r;
+    CRASHSIG(&r, "scan", DEMO, "--local-time", "--since", "2026-03-02T11:30");
+    assert_non_null(strstr(r.out, "2026-03-02T11:33:52.4470000+02:00"));
+    assert_null(strstr(r.out, "09:33:52"));
+    assert_null(strstr(r.out, "2026-03-02T11:21:07")); /* before --since in local time */
+    process_result_free(&r);
+    CRASHSIG(&r, "scan", DEMO, "--local-time", "--format", "json");
+    assert_non_null(strstr(r.out, "\"2026-03-02T09:33:52.4470000Z\""));
+    process_result_free(&r);
+    CRASHSIG(&r, "scan", DEMO);
+    assert_non_null(strstr(r.out, "2026-03-02T09:33:52.4470000Z"));
+    process_result_free(&r);
+    unsetenv("TZ");
+}
+
+static void test_color(void **unused)
+{
+    (void)unused;
+    struct process_result r;
+    CRASHSIG(&r, "scan", DEMO, "--color", "always");
+    assert_non_null(strstr(r.out, "\x1b[1;31mCRITICAL"));
+    process_result_free(&r);
+    CRASHSIG(&r, "scan", DEMO); /* auto, and stdout is a file */
+    assert_null(strchr(r.out, '\x1b'));
+    process_result_free(&r);
+    CRASHSIG(&r, "scan", DEMO, "--color", "always", "-o", in_work("c.txt"));
+    char *text = read_file(in_work("c.txt"));
+    assert_null(strchr(text, '\x1b')); /* never in a file */
+    free(text);
+    process_result_free(&r);
+}
+
+static void test_progress_line(void **unused)
+{
+    (void)unused;
+    struct scan_progress p = {.files_done = 7,
+                              .files_total = 23,
+                              .bytes_done = 100 * 1024 * 1024,
+                              .bytes_total = 300 * 1024 * 1024};
+    char line[160];
+    progress_format(line, sizeof(line), &p, 4.0);
+    assert_string_equal(line, "crashsig: 7/23 files  100.0/300.0 MB  25.0 MB/s  ETA 8s");
+    p.bytes_total = 100ULL * 1024 * 1024 * 1024;
+    progress_format(line, sizeof(line), &p, 4.0);
+    assert_non_null(strstr(line, "ETA 1h08m")); /* 102300 MB at 25 MB/s */
+    p.bytes_done = 0;
+    progress_format(line, sizeof(line), &p, 0);
+    assert_non_null(strstr(line, "ETA ?"));
+
+    struct process_result r;
+    CRASHSIG(&r, "scan", DEMO); /* auto: stderr is not a terminal here */
+    assert_string_equal(r.err, "");
+    process_result_free(&r);
+    CRASHSIG(&r, "scan", DEMO, "--progress", "always");
+    assert_non_null(strstr(r.err, "\rcrashsig: 1/1 files"));
+    size_t len = strlen(r.err);
+    assert_true(len > 4 && strcmp(r.err + len - 4, "\r\x1b[K") == 0); /* erased at the end */
+    process_result_free(&r);
+}
+
+/* Long options as a set: "--name" in the usage text, "\-\-name" in the man page. */
+static size_t long_options(const char *text, bool roff, char names[][32], size_t max)
+{
+    size_t count = 0;
+    const char *marker = roff ? "\\-\\-" : "--";
+    for (const char *p = strstr(text, marker); p && count < max; p = strstr(p + 1, marker)) {
+        const char *q = p + strlen(marker);
+        char name[32];
+        size_t n = 0;
+        for (; n < sizeof(name) - 1; q++) {
+            if (roff && q[0] == '\\' && q[1] == '-') /* "\-" is a hyphen, "\fR" ends it */
+                q++;
+            if (!(('a' <= *q && *q <= 'z') || *q == '-'))
+                break;
+            name[n++] = *q;
+        }
+        name[n] = '\0';
+        while (n > 0 && name[n - 1] == '-')
+            name[--n] = '\0';
+        bool dup = n == 0;
+        for (size_t i = 0; i < count && !dup; i++)
+            dup = strcmp(names[i], name) == 0;
+        if (!dup)
+            strcpy(names[count++], name);
+    }
+    return count;
+}
+
+static void test_help_matches_man_page(void **unused)
+{
+    (void)unused;
+    struct process_result r;
+    CRASHSIG(&r, "--help");
+    assert_int_equal(r.exit_status, 0);
+    char *man = read_file(SOURCE_DIR "/docs/crashsig.1");
+    assert_non_null(man);
+    char help_names[64][32], man_names[64][32];
+    size_t help_count = long_options(r.out, false, help_names, 64);
+    size_t man_count = long_options(man, true, man_names, 64);
+    assert_true(help_count >= 25);
+    for (size_t i = 0; i < help_count; i++) {
+        bool found = false;
+        for (size_t k = 0; k < man_count && !found; k++)
+            found = strcmp(help_names[i], man_names[k]) == 0;
+        if (!found)
+            fail_msg("--%s is in --help but not in docs/crashsig.1", help_names[i]);
+    }
+    for (size_t k = 0; k < man_count; k++) {
+        bool found = false;
+        for (size_t i = 0; i < help_count && !found; i++)
+            found = strcmp(help_names[i], man_names[k]) == 0;
+        if (!found)
+            fail_msg("--%s is in docs/crashsig.1 but not in --help", man_names[k]);
+    }
+    free(man);
+    process_result_free(&r);
+}
+
+static int setup(void **unused)
+{
+    (void)unused;
+    snprintf(work, sizeof(work), "/tmp/crashsig-test-formats-XXXXXX");
+    return mkdtemp(work) ? 0 : -1;
+}
+
+static int teardown(void **unused)
+{
+    (void)unused;
+    char command[512];
+    snprintf(command, sizeof(command), "rm -rf '%s'", work);
+    return system(command) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_every_fixture_validates),
+        cmocka_unit_test(test_sarif_mapping),
+        cmocka_unit_test(test_junit_mapping),
+        cmocka_unit_test(test_formats_with_baseline),
+        cmocka_unit_test(test_hostile_text_stays_valid),
+        cmocka_unit_test(test_jsonl_one_incident_per_line),
+        cmocka_unit_test(test_several_outputs_from_one_scan),
+        cmocka_unit_test(test_outputs_all_or_none),
+        cmocka_unit_test(test_filters),
+        cmocka_unit_test(test_local_time),
+        cmocka_unit_test(test_color),
+        cmocka_unit_test(test_progress_line),
+        cmocka_unit_test(test_help_matches_man_page),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -143,8 +143,8 @@ struct loader {
     const char *id; /* NULL until the signature's id has been read */
 };
 
-__attribute__((format(printf, 3, 4))) static int load_error(struct loader *ld, const char *field,
-                                                            const char *fmt, ...)
+CS_PRINTF_FORMAT(3, 4)
+static int load_error(struct loader *ld, const char *field, const char *fmt, ...)
 {
     char detail[256];
     va_list ap;

@@ -17,12 +17,21 @@
 
 #define CRASHSIG_VERSION "0.1.0"
 
+/* printf-style format checking.  The Windows build uses mingw-w64's C99 printf
+ * (__USE_MINGW_ANSI_STDIO), so formats are checked as GNU ones there too: plain "printf" means
+ * Microsoft's format rules to a mingw compiler, which know no %zu. */
+#if defined(__MINGW32__)
+#define CS_PRINTF_FORMAT(fmt, first) __attribute__((format(gnu_printf, fmt, first)))
+#else
+#define CS_PRINTF_FORMAT(fmt, first) __attribute__((format(printf, fmt, first)))
+#endif
+
 struct cs_error {
     char message[512];
 };
 
 /* printf-style; always NUL-terminates; a NULL err is allowed and ignored. */
-void cs_error_set(struct cs_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void cs_error_set(struct cs_error *err, const char *fmt, ...) CS_PRINTF_FORMAT(2, 3);
 
 /* 100 ns ticks since 1601-01-01T00:00:00Z. 0 means "unknown". */
 typedef uint64_t cs_filetime;

@@ -7,17 +7,22 @@
  *      time;
  *   2. both lists are sorted by (computer, application, time), so the events that may pair sit
  *      in one run of each list;
- *   3. within a run, every (.NET event, 1000) couple whose gap is within the window becomes a
- *      candidate, candidates are ranked by gap and accepted greedily, each event at most once.
- * A 1000 written before its .NET event does not happen for a true pair (the runtime writes its
- * event before the process dies, WER after), so every backward gap ranks behind every forward
- * one: it still pairs when it is the only explanation (equal or skewed clocks), never in
- * preference to a forward candidate.
+ *   3. within a run, couples whose gap is within the window are accepted smallest gap first
+ *      (ties: lowest .NET event, then lowest 1000, in the sorted order), each event at most
+ *      once.  A 1000 written before its .NET event does not happen for a true pair (the
+ *      runtime writes its event before the process dies, WER after), so every backward gap
+ *      ranks behind every forward one: it still pairs when it is the only explanation (equal
+ *      or skewed clocks), never in preference to a forward candidate.
+ * Step 3 never lists the couples: in one dimension that greedy choice is what a stack-based
+ * walk in time order gives (pair_forward), so pairing takes linear time and memory after the
+ * sort even when thousands of events of one application share a window (an event-id storm,
+ * a crash loop), where the couples would number in the hundreds of millions.
  *
  * Not for: classification.  The correlator never looks at frames or exception codes.
  */
 #include "crashsig/correlator.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,7 +37,9 @@ struct correlator {
 struct correlator *correlator_new(uint64_t window_ms)
 {
     struct correlator *c = cs_xcalloc(1, sizeof(*c));
-    c->window_ticks = (window_ms ? window_ms : CORRELATOR_DEFAULT_WINDOW_MS) * CS_TICKS_PER_MS;
+    uint64_t ms = window_ms ? window_ms : CORRELATOR_DEFAULT_WINDOW_MS;
+    /* a window beyond the FILETIME range means "any gap"; it must not wrap to a small one */
+    c->window_ticks = ms > UINT64_MAX / CS_TICKS_PER_MS ? UINT64_MAX : ms * CS_TICKS_PER_MS;
     return c;
 }
 
@@ -142,64 +149,107 @@ static size_t drop_app_error_duplicates(struct app_error_event **items, size_t c
     return kept;
 }
 
-struct candidate {
-    uint64_t rank;
-    size_t d, a; /* indexes into the sorted lists */
-};
-
-static int compare_candidates(const void *pa, const void *pb)
-{
-    const struct candidate *x = pa, *y = pb;
-    int r = compare_u64(x->rank, y->rank);
-    if (r == 0)
-        r = compare_u64(x->d, y->d);
-    if (r == 0)
-        r = compare_u64(x->a, y->a);
-    return r;
-}
-
 static int compare_group(const struct dotnet_event *d, const struct app_error_event *a)
 {
     int r = cs_strcasecmp(d->event.computer, a->event.computer);
     return r ? r : cs_strcasecmp(d->crash.application, a->fault.app_name);
 }
 
-struct candidates {
-    size_t count, capacity;
-    struct candidate *items;
+/* One (computer, application) group: dotnet[d0..d1) and app_errors[a0..a1), each sorted by
+ * time, then by the rest of compare_events (which is the index order the tie-breaks use). */
+struct group {
+    size_t d0, d1, a0, a1;
 };
 
-static void add_candidate(struct candidates *list, uint64_t rank, size_t d, size_t a)
+/* The pairing state of a whole correlator_finish: who is paired with whom, and the stack the
+ * matching walks use (one slot per event at most). */
+struct pairing {
+    const struct correlator *c;
+    size_t *partner; /* per .NET event: index of its 1000, or SIZE_MAX */
+    bool *app_error_taken;
+    size_t *stack;
+    size_t depth;
+};
+
+static uint64_t dotnet_time(const struct pairing *p, size_t d)
 {
-    if (list->count == list->capacity) {
-        list->capacity = list->capacity ? list->capacity * 2 : 64;
-        list->items = cs_xrealloc(list->items, list->capacity * sizeof(*list->items));
-    }
-    list->items[list->count++] = (struct candidate){rank, d, a};
+    return p->c->dotnet[d]->event.time;
 }
 
-/* Candidates of one (computer, application) group: dotnet[d0..d1) x app_errors[a0..a1), both
- * sorted by time, so a sliding lower bound keeps this linear in the number of candidates. */
-static void collect_group(const struct correlator *c, size_t d0, size_t d1, size_t a0, size_t a1,
-                          struct candidates *out)
+static uint64_t app_error_time(const struct pairing *p, size_t a)
 {
-    size_t low = a0;
-    for (size_t d = d0; d < d1; d++) {
-        uint64_t t = c->dotnet[d]->event.time;
-        while (low < a1 && c->app_errors[low]->event.time + c->window_ticks < t)
-            low++;
-        for (size_t a = low; a < a1; a++) {
-            uint64_t ta = c->app_errors[a]->event.time;
-            if (ta > t + c->window_ticks)
-                break;
-            uint64_t rank = ta >= t ? ta - t : c->window_ticks + (t - ta);
-            add_candidate(out, rank, d, a);
+    return p->c->app_errors[a]->event.time;
+}
+
+/*
+ * Forward pass: a 1000 at or after its .NET event, gap within the window.  The events are
+ * walked in time order, .NET events before 1000s of the same time, and equal-time .NET events
+ * pushed highest index first; each 1000 takes the .NET event on top of the stack (the nearest
+ * one before it) when it is within the window, and otherwise no .NET event can reach it or
+ * anything later.  This gives exactly the pairs the greedy "smallest gap first, then lowest
+ * .NET index, then lowest 1000 index" choice gives: its smallest-gap pair is always adjacent
+ * in this order, and removing an adjacent pair leaves the rest of the walk unchanged.
+ */
+static void pair_forward(struct pairing *p, const struct group *g)
+{
+    size_t d = g->d0, a = g->a0;
+    p->depth = 0;
+    while (a < g->a1) {
+        if (d < g->d1 && dotnet_time(p, d) <= app_error_time(p, a)) {
+            size_t end = d;
+            while (end < g->d1 && dotnet_time(p, end) == dotnet_time(p, d))
+                end++;
+            for (size_t k = end; k-- > d;)
+                p->stack[p->depth++] = k;
+            d = end;
+            continue;
         }
+        if (p->depth > 0 &&
+            app_error_time(p, a) - dotnet_time(p, p->stack[p->depth - 1]) <= p->c->window_ticks) {
+            p->partner[p->stack[--p->depth]] = a;
+            p->app_error_taken[a] = true;
+        } else {
+            p->depth = 0; /* all too old for this 1000, so for every later one */
+        }
+        a++;
     }
 }
 
-static void collect_candidates(const struct correlator *c, struct candidates *out)
+/* Backward pass, on what the forward pass left: a 1000 written before its .NET event (equal
+ * or skewed clocks).  The mirror image of pair_forward: 1000s are stacked (equal times highest
+ * index first), and a .NET event takes the nearest earlier 1000 within the window. */
+static void pair_backward(struct pairing *p, const struct group *g)
 {
+    size_t d = g->d0, a = g->a0;
+    p->depth = 0;
+    while (d < g->d1) {
+        if (a < g->a1 && app_error_time(p, a) < dotnet_time(p, d)) {
+            size_t end = a;
+            while (end < g->a1 && app_error_time(p, end) == app_error_time(p, a))
+                end++;
+            for (size_t k = end; k-- > a;)
+                if (!p->app_error_taken[k])
+                    p->stack[p->depth++] = k;
+            a = end;
+            continue;
+        }
+        if (p->partner[d] == SIZE_MAX) {
+            if (p->depth > 0 && dotnet_time(p, d) - app_error_time(p, p->stack[p->depth - 1]) <=
+                                    p->c->window_ticks) {
+                p->partner[d] = p->stack[--p->depth];
+                p->app_error_taken[p->partner[d]] = true;
+            } else {
+                p->depth = 0;
+            }
+        }
+        d++;
+    }
+}
+
+/* Pairs every group; linear after the sort, whatever the number of events per group. */
+static void pair_all(struct pairing *p)
+{
+    const struct correlator *c = p->c;
     size_t d = 0, a = 0;
     while (d < c->dotnet_count && a < c->app_error_count) {
         int r = compare_group(c->dotnet[d], c->app_errors[a]);
@@ -208,16 +258,16 @@ static void collect_candidates(const struct correlator *c, struct candidates *ou
         } else if (r > 0) {
             a++;
         } else {
-            size_t d_end = d, a_end = a;
-            while (d_end < c->dotnet_count &&
-                   compare_group(c->dotnet[d_end], c->app_errors[a]) == 0)
-                d_end++;
-            while (a_end < c->app_error_count &&
-                   compare_group(c->dotnet[d], c->app_errors[a_end]) == 0)
-                a_end++;
-            collect_group(c, d, d_end, a, a_end, out);
-            d = d_end;
-            a = a_end;
+            struct group g = {d, d, a, a};
+            while (g.d1 < c->dotnet_count && compare_group(c->dotnet[g.d1], c->app_errors[a]) == 0)
+                g.d1++;
+            while (g.a1 < c->app_error_count &&
+                   compare_group(c->dotnet[d], c->app_errors[g.a1]) == 0)
+                g.a1++;
+            pair_forward(p, &g);
+            pair_backward(p, &g);
+            d = g.d1;
+            a = g.a1;
         }
     }
 }
@@ -263,33 +313,34 @@ void correlator_finish(struct correlator *c, struct incident_list *out)
     c->dotnet_count = drop_dotnet_duplicates(c->dotnet, c->dotnet_count);
     c->app_error_count = drop_app_error_duplicates(c->app_errors, c->app_error_count);
 
-    struct candidates candidates = {0};
-    collect_candidates(c, &candidates);
-    sort(candidates.items, candidates.count, sizeof(*candidates.items), compare_candidates);
+    struct pairing p = {
+        .c = c,
+        .partner = cs_xcalloc(c->dotnet_count, sizeof(size_t)),
+        .app_error_taken = cs_xcalloc(c->app_error_count, sizeof(bool)),
+        .stack = cs_xcalloc(c->dotnet_count + c->app_error_count, sizeof(size_t)),
+    };
+    for (size_t d = 0; d < c->dotnet_count; d++)
+        p.partner[d] = SIZE_MAX;
+    pair_all(&p);
 
     size_t first = out->count;
-    bool *app_error_taken = cs_xcalloc(c->app_error_count, sizeof(bool));
-    bool *dotnet_taken = cs_xcalloc(c->dotnet_count, sizeof(bool));
-    for (size_t i = 0; i < candidates.count; i++) {
-        const struct candidate *k = &candidates.items[i];
-        if (dotnet_taken[k->d] || app_error_taken[k->a])
-            continue;
-        dotnet_taken[k->d] = app_error_taken[k->a] = true;
-        struct incident incident = {
-            .dotnet = c->dotnet[k->d], .app_error = c->app_errors[k->a], .paired = true};
-        incident.gap_ms = gap_ms(incident.dotnet->event.time, incident.app_error->event.time);
+    for (size_t d = 0; d < c->dotnet_count; d++) {
+        struct incident incident = {.dotnet = c->dotnet[d]};
+        if (p.partner[d] != SIZE_MAX) {
+            incident.app_error = c->app_errors[p.partner[d]];
+            incident.paired = true;
+            incident.gap_ms = gap_ms(incident.dotnet->event.time, incident.app_error->event.time);
+        }
         incident_list_push(out, &incident);
     }
-    for (size_t d = 0; d < c->dotnet_count; d++)
-        if (!dotnet_taken[d])
-            incident_list_push(out, &(struct incident){.dotnet = c->dotnet[d]});
     for (size_t a = 0; a < c->app_error_count; a++)
-        if (!app_error_taken[a])
+        if (!p.app_error_taken[a])
             incident_list_push(out, &(struct incident){.app_error = c->app_errors[a]});
-    sort(out->items + first, out->count - first, sizeof(*out->items), compare_incidents);
+    if (out->count > first) /* out->items may be NULL when there is nothing */
+        sort(out->items + first, out->count - first, sizeof(*out->items), compare_incidents);
 
-    free(candidates.items);
-    free(app_error_taken);
-    free(dotnet_taken);
+    free(p.partner);
+    free(p.app_error_taken);
+    free(p.stack);
     c->dotnet_count = c->app_error_count = 0; /* the incidents own the events now */
 }

@@ -455,7 +455,7 @@ static void keep_exception(struct parser *ps, struct dotnet_exception *ex)
         free(last->message);
         frames_free(last->frames, last->frame_count);
         *last = *ex;
-        crash->truncated = true;
+        crash->truncated = crash->capped = true;
         return;
     }
     if (crash->exception_count == ps->exception_capacity) {
@@ -481,7 +481,7 @@ static void close_top(struct parser *ps)
     if (ex.message == NULL)
         free(top->message.p);
     if (top->frames.dropped || top->message.capped)
-        ps->crash->truncated = true;
+        ps->crash->truncated = ps->crash->capped = true;
     keep_exception(ps, &ex);
     memset(top, 0, sizeof(*top));
 }
@@ -498,7 +498,7 @@ static void open_exception(struct parser *ps, struct span type, struct span mess
 {
     if (ps->depth == DOTNET_MAX_EXCEPTIONS) {
         ps->ignored_opens++;
-        ps->crash->truncated = true;
+        ps->crash->truncated = ps->crash->capped = true;
         return;
     }
     struct open_exception *ex = &ps->open[ps->depth++];
@@ -769,7 +769,7 @@ static void parser_finish(struct parser *ps, const struct lines *it, size_t leng
     crash->stack_frames = ps->stack.items;
     crash->stack_frame_count = ps->stack.count;
     if (ps->stack.dropped || ps->failfast.capped)
-        crash->truncated = true;
+        crash->truncated = crash->capped = true;
     if (ps->failfast_taken)
         crash->failfast_message = ps->failfast.p;
     else

@@ -60,7 +60,11 @@ struct dotnet_crash {
     /* Frames written outside any exception block (FailFast and stack overflow "Stack:"). */
     size_t stack_frame_count;
     struct dotnet_frame *stack_frames;
-    bool truncated; /* the runtime cut the text ("The remainder of the message was truncated.") */
+    bool truncated; /* the runtime cut the text ("The remainder of the message was truncated."),
+                       or crashsig's caps did (then capped is set too) */
+    bool capped;    /* more frames, exceptions or message text than crashsig keeps (the caps in
+                       src/dotnet_crash.c, docs/robustness.md); what is kept is the top and the
+                       bottom of each stack and the first exceptions */
 };
 
 /*

@@ -309,12 +309,19 @@ static void mark_bad(struct enc *e, const char *field)
 /* ------------------------------------------------------ UTF-8 -> UTF-16 */
 
 /* Decodes one UTF-8 sequence into *cp.  Returns its length, or 0 if it is
- * malformed (overlong, surrogate, beyond U+10FFFF, truncated). */
+ * malformed (overlong, beyond U+10FFFF, truncated).  Two escapes let tests
+ * write what Windows can log but UTF-8 cannot hold: "\xc0\x80" (Modified
+ * UTF-8) is a NUL inside a string, and a surrogate encoded like any other
+ * code point ("\xed\xa0\x80" = U+D800, WTF-8) is a lone UTF-16 surrogate. */
 static size_t utf8_decode(const unsigned char *s, uint32_t *cp)
 {
     if (s[0] < 0x80) {
         *cp = s[0];
         return 1;
+    }
+    if (s[0] == 0xc0 && s[1] == 0x80) {
+        *cp = 0;
+        return 2;
     }
     size_t len = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc0 ? 2 : 0;
     if (len == 0 || s[0] > 0xf4)
@@ -326,7 +333,7 @@ static size_t utf8_decode(const unsigned char *s, uint32_t *cp)
         c = (c << 6) | (s[i] & 0x3f);
     }
     static const uint32_t min_for_len[5] = {0, 0, 0x80, 0x800, 0x10000};
-    if (c < min_for_len[len] || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+    if (c < min_for_len[len] || c > 0x10ffff)
         return 0;
     *cp = c;
     return len;

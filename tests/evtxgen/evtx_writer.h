@@ -56,7 +56,10 @@ struct evtx_named_data {
 
 /*
  * One event.  All strings are UTF-8 and are only read during
- * evtx_writer_add().  A zeroed struct plus provider, channel and computer is
+ * evtx_writer_add().  For robustness tests, "\xc0\x80" writes a NUL inside a
+ * string and a surrogate encoded as a 3-byte sequence ("\xed\xa0\x80",
+ * WTF-8) writes that lone UTF-16 surrogate, as a damaged or hostile event
+ * can hold them.  A zeroed struct plus provider, channel and computer is
  * a valid classic event without EventData.
  */
 struct evtx_event {

@@ -30,6 +30,7 @@
 #include <cJSON.h>
 
 #include "damaged_gen.h"
+#include "corpus.h"
 #include "run_process.h"
 
 /* A damaged log is read in well under a second; a minute means a hang. */
@@ -411,18 +412,18 @@ static bool damage_and_scan(const char *path, const char *name, const char *dir,
     return true;
 }
 
-/* The real logs of ../shared/corpus/evtx-samples/ (present in CI): each cut to its file
+/* The real logs of ../shared/corpus/evtx-samples/ (when present): each cut to its file
  * header and first 4 chunks (a log of its own, the baseline), then every 16th kind of damage. */
 static void damage_corpus(const char *dir, struct counts *counts)
 {
-    DIR *d = opendir(CORPUS_DIR);
+    DIR *d = opendir(corpus_dir());
     size_t used = 0, skipped = 0;
     for (struct dirent *e = d ? readdir(d) : NULL; e; e = readdir(d)) {
         size_t len = strlen(e->d_name);
         if (len < 6 || strcmp(e->d_name + len - 5, ".evtx") != 0)
             continue;
         char source[1200], head[1200], name[64];
-        snprintf(source, sizeof(source), "%s/%s", CORPUS_DIR, e->d_name);
+        snprintf(source, sizeof(source), "%s/%s", corpus_dir(), e->d_name);
         snprintf(name, sizeof(name), "corpus%03zu", used + skipped);
         snprintf(head, sizeof(head), "%s/../%s.head.evtx", dir, name);
         size_t size;
@@ -440,7 +441,7 @@ static void damage_corpus(const char *dir, struct counts *counts)
         closedir(d);
     print_message("damaged-log suite: %zu real logs from %s damaged, %zu without chunks to "
                   "damage%s\n",
-                  used, CORPUS_DIR, skipped, d ? "" : " (the corpus is not on this machine)");
+                  used, corpus_dir(), skipped, d ? "" : " (the corpus is not on this machine)");
 }
 
 static void test_damaged_logs(void **state)

@@ -3,7 +3,7 @@
  * (--no-prefilter: libevtx on the whole file, every record), with the real binary:
  *
  *   - on every fixture, on every file of the real-log corpus (skipped when the corpus is
- *     missing, a failure under CI=true), on damaged copies of multichunk.evtx (a zero-filled, a
+ *     missing, see corpus.h), on damaged copies of multichunk.evtx (a zero-filled, a
  *     foreign, an unreadable chunk, a bad records CRC, a stale or dirty header), and on two
  *     generated 20 MB logs that the scan cuts into several ranges (one realistic, one with a
  *     crash in every chunk): the same incidents (the JSON arrays compare equal), the same input
@@ -27,6 +27,7 @@
 
 #include <cJSON.h>
 
+#include "corpus.h"
 #include "run_process.h"
 
 #define TIMEOUT_SECONDS 600
@@ -165,14 +166,9 @@ static void test_corpus(void **state)
 {
     (void)state;
     char *files[MAX_FILES];
-    size_t n = list_evtx(CORPUS_DIR, files, MAX_FILES);
-    if (n == 0) {
-        const char *ci = getenv("CI");
-        if (ci && *ci && strcmp(ci, "false") != 0)
-            fail_msg("CI is set but the corpus is missing at %s", CORPUS_DIR);
-        print_message("corpus not found at %s: skipped (it is required under CI)\n", CORPUS_DIR);
-        skip();
-    }
+    size_t n = list_evtx(corpus_dir(), files, MAX_FILES);
+    if (n == 0)
+        corpus_missing();
     for (size_t i = 0; i < n; i++) {
         compare_paths(files[i]);
         free(files[i]);

@@ -86,8 +86,7 @@ void input_report_warn(struct input_report *report, const char *fmt, ...)
     add_line(&report->warning_count, &report->warnings, line);
 }
 
-static void set_error(struct input_report *report, const char *fmt, ...)
-    CS_PRINTF_FORMAT(2, 3);
+static void set_error(struct input_report *report, const char *fmt, ...) CS_PRINTF_FORMAT(2, 3);
 
 static void set_error(struct input_report *report, const char *fmt, ...)
 {
@@ -387,6 +386,11 @@ int reader_plan_file(const char *path, const struct prefilter *pf, struct evtx_h
 static void warn_file_damage(struct input_report *report, const struct evtx_header *h,
                              uint32_t damage, uint64_t counted)
 {
+    /* Not damage, so the status stays ok (libevtx agrees), but the reader should know that the
+     * header's counts were stale and that records beyond them were read from the chunks. */
+    if (h->flags & EVTX_FLAG_DIRTY)
+        input_report_warn(report, "file header: the log is marked dirty (copied while Windows "
+                                  "had it open, not exported); every chunk in the file was read");
     if (damage & FILE_BAD_HEADER_CRC)
         input_report_warn(report, "file header: CRC mismatch");
     if (damage & FILE_CHUNKS_REVERSED)

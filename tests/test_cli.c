@@ -135,6 +135,24 @@ static void check_string(const cJSON *actual, const cJSON *expected, const char 
         fail_msg("incident %d: %s is '%s', expected '%s'", index, what, a, expected->valuestring);
 }
 
+/* Each expected text must appear in one of the input's warnings. */
+static void check_input_warnings(const cJSON *input, const cJSON *expected)
+{
+    const cJSON *want;
+    cJSON_ArrayForEach(want, expected)
+    {
+        bool found = false;
+        const cJSON *w;
+        cJSON_ArrayForEach(w, cJSON_GetObjectItem(input, "warnings"))
+        {
+            if (cJSON_IsString(w) && strstr(w->valuestring, want->valuestring))
+                found = true;
+        }
+        if (!found)
+            fail_msg("no warning of the input says '%s'", want->valuestring);
+    }
+}
+
 static void check_incident(const cJSON *actual, const cJSON *expected, int index)
 {
     const cJSON *sig = cJSON_GetObjectItem(actual, "signature");
@@ -201,6 +219,8 @@ static void test_fixture_run(void **state)
         check_string(cJSON_GetObjectItem(
                          cJSON_GetArrayItem(cJSON_GetObjectItem(report, "inputs"), 0), "status"),
                      status, "input status", 0);
+    check_input_warnings(cJSON_GetArrayItem(cJSON_GetObjectItem(report, "inputs"), 0),
+                         cJSON_GetObjectItem(run, "input_warnings"));
     const cJSON *expected = cJSON_GetObjectItem(run, "incidents");
     const cJSON *actual = cJSON_GetObjectItem(report, "incidents");
     if (cJSON_GetArraySize(actual) != cJSON_GetArraySize(expected))

@@ -531,8 +531,8 @@ static void convert_file_options(const struct spec_ctx *ctx, const cJSON *file,
 static void check_top_level(const struct spec_ctx *ctx, const cJSON *spec)
 {
     /* "expect" holds what crashsig must report for the fixture: tests/test_cli.c reads it. */
-    static const char *const known[] = {"description", "file", "defaults", "records", "expect",
-                                        NULL};
+    static const char *const known[] = {"description", "file",   "defaults",
+                                        "records",     "expect", NULL};
     check_keys(ctx, spec, "the spec", known);
     if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(spec, "records")))
         spec_error(ctx, "\"records\" must be an array");

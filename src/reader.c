@@ -709,7 +709,13 @@ static void warn_structure(struct input_report *report, const struct structure *
                                            .damage = s->range.damage};
         warn_ranges(report, &damage_only, 1, s->range.tally.damaged_chunks);
     }
-    if (corrupted && report->warning_count == before)
+    if (corrupted && report->warning_count == before && !s->valid &&
+        s->header.header_block_size != EVTX_FILE_HEADER_SIZE)
+        input_report_warn(report,
+                          "file header: damaged (header block size %u, not %u, and libevtx "
+                          "flags the file as corrupted); read as far as possible",
+                          s->header.header_block_size, EVTX_FILE_HEADER_SIZE);
+    else if (corrupted && report->warning_count == before)
         input_report_warn(report, "libevtx flags the file as corrupted (a dirty, unsynchronized "
                                   "or damaged log); read as far as possible");
 }

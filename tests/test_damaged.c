@@ -490,6 +490,18 @@ static void special_files(const char *dir, struct counts *counts)
     write_bytes(path, "ElfFile", 8);
     run_special(path, "nothing but the magic", EXPECT_ERROR, counts);
 
+    /* the magic, then a file header and a chunk of noise (a fixed LCG, so the same every run) */
+    static uint8_t noise[8 + 4096 + 65536];
+    uint32_t seed = 20261122;
+    memcpy(noise, "ElfFile", 8);
+    for (size_t i = 8; i < sizeof(noise); i++) {
+        seed = seed * 1103515245u + 12345u;
+        noise[i] = (uint8_t)(seed >> 16);
+    }
+    snprintf(path, sizeof(path), "%s/magic-then-noise.evtx", dir);
+    write_bytes(path, noise, sizeof(noise));
+    run_special(path, "random bytes after the ElfFile magic", EXPECT_NOT_OK, counts);
+
     snprintf(path, sizeof(path), "%s/x.evtx", dir);
     assert_int_equal(mkdir(path, 0755), 0);
     run_special(path, "a directory named x.evtx", EXPECT_ERROR, counts);

@@ -100,19 +100,19 @@ static void set_error(struct input_report *report, const char *fmt, ...)
     report->status = INPUT_ERROR;
 }
 
-/* The last line of libevtx's error chain: the most specific description it has. */
+/* The first line of libevtx's error backtrace: the innermost function, which says what was
+ * actually wrong ("unsupported header size"), where the last only says "unable to open file". */
 static void describe_libevtx_error(libevtx_error_t *error, char *out, size_t size)
 {
-    char text[2048] = "";
+    char text[4096] = "";
     out[0] = '\0';
-    if (error == NULL || libevtx_error_sprint(error, text, sizeof(text)) < 0)
+    if (error == NULL || libevtx_error_backtrace_sprint(error, text, sizeof(text)) < 0)
         return;
     text[sizeof(text) - 1] = '\0';
-    char *line = text;
-    for (char *p = text; *p; p++)
-        if (*p == '\n' && p[1] != '\0')
-            line = p + 1;
-    size_t len = strcspn(line, "\n");
+    const char *line = text + strspn(text, "\r\n");
+    size_t len = strcspn(line, "\r\n");
+    while (len > 0 && line[len - 1] == '.')
+        len--;
     snprintf(out, size, "%.*s", (int)len, line);
 }
 
@@ -331,6 +331,11 @@ static int check_openable(const char *path, struct input_report *report)
     if (got < sizeof(magic) || memcmp(magic, "ElfFile", 8) != 0) {
         set_error(report, got == 0 ? "empty file, not an EVTX log"
                                    : "not an EVTX log (no ElfFile signature)");
+        return -1;
+    }
+    if (info.size < EVTX_FILE_HEADER_SIZE) {
+        set_error(report, "cut off inside its file header (%llu of %u bytes): no record to read",
+                  (unsigned long long)info.size, EVTX_FILE_HEADER_SIZE);
         return -1;
     }
     return 0;

@@ -265,33 +265,49 @@ static void test_bad_inputs_are_errors_not_crashes(void **state)
     (void)state;
     char dir[] = "/tmp/crashsig-cli-XXXXXX";
     assert_non_null(mkdtemp(dir));
-    char empty[600], text[600], evtx_dir[600], random_bytes[600];
+    char empty[600], text[600], evtx_dir[600], random_bytes[600], short_header[600];
     snprintf(empty, sizeof(empty), "%s/empty.evtx", dir);
     snprintf(text, sizeof(text), "%s/notes.evtx", dir);
     snprintf(evtx_dir, sizeof(evtx_dir), "%s/x.evtx", dir);
     snprintf(random_bytes, sizeof(random_bytes), "%s/elf.evtx", dir);
+    snprintf(short_header, sizeof(short_header), "%s/short.evtx", dir);
     write_bytes(empty, "", 0);
     write_bytes(text, "hello, not a log\n", 17);
     unsigned char junk[70000] = "ElfFile";
     for (size_t i = 8; i < sizeof(junk); i++)
         junk[i] = (unsigned char)(i * 2654435761u >> 13);
     write_bytes(random_bytes, junk, sizeof(junk));
+    write_bytes(short_header, junk, 2000);
     mkdir(evtx_dir, 0755);
 
-    const char *paths[] = {empty, text, evtx_dir, random_bytes};
-    for (size_t i = 0; i < 4; i++) {
+    /* an error (exit 2) names the file on stderr; a damaged log (exit 0) warns in the report */
+    const struct {
+        const char *path;
+        int exit;
+        const char *says;
+    } cases[] = {
+        {empty, 2, "empty file"},
+        {text, 2, "no ElfFile signature"},
+        {evtx_dir, 2, "holds no .evtx files"},
+        {short_header, 2, "cut off inside its file header (2000 of 4096 bytes)"},
+        {random_bytes, 0, "file header: damaged"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct process_result r;
-        crashsig(&r, "scan", paths[i], NULL);
-        if (r.exit_status != 2 && r.exit_status != 0)
-            fail_msg("%s: exit %d", paths[i], r.exit_status);
-        if (r.exit_status == 2 && strstr(r.err, paths[i]) == NULL)
-            fail_msg("%s: message does not name the file: %s", paths[i], r.err);
+        crashsig(&r, "scan", cases[i].path, NULL);
+        if (r.exit_status != cases[i].exit)
+            fail_msg("%s: exit %d, expected %d", cases[i].path, r.exit_status, cases[i].exit);
+        const char *where = cases[i].exit == 2 ? r.err : r.out;
+        if (strstr(where, cases[i].path) == NULL || strstr(where, cases[i].says) == NULL)
+            fail_msg("%s: expected a message naming it that says '%s', got: %s", cases[i].path,
+                     cases[i].says, where);
         process_result_free(&r);
     }
     rmdir(evtx_dir);
     unlink(empty);
     unlink(text);
     unlink(random_bytes);
+    unlink(short_header);
     rmdir(dir);
 }
 

@@ -20,6 +20,7 @@
 
 #define DEFAULT_MAX_FRAMES 12
 #define INCIDENTS_LISTED   5
+#define COMPUTERS_LISTED   8
 #define WRAP_COLUMN        92
 
 struct text_out {
@@ -181,6 +182,17 @@ static void print_stack(struct text_out *o, const struct incident *incident, siz
             style(o, "\x1b[0m");
         fputc('\n', o->f);
     }
+    /* Say so when frames are missing, or a reader takes the last frame shown for the thread's
+     * entry point. */
+    const struct dotnet_crash *crash = &incident->dotnet->crash;
+    if (crash->capped)
+        fputs("             (the .NET text is longer than crashsig keeps: the middle of the "
+              "stack is left out)\n",
+              o->f);
+    else if (crash->truncated)
+        fputs("             (the runtime cut the .NET text near 32 KB: the bottom of the stack "
+              "is lost)\n",
+              o->f);
 }
 
 static void print_exception(struct text_out *o, const struct incident *incident)
@@ -255,11 +267,14 @@ static void print_finding(struct text_out *o, const struct scan_result *result,
     const struct incident *latest = &result->incidents.items[f->incidents[f->count - 1]];
     print_exception(o, latest);
     fputs("  Computers  ", o->f);
-    for (size_t i = 0; i < f->computer_count; i++) {
+    size_t computers = f->computer_count < COMPUTERS_LISTED ? f->computer_count : COMPUTERS_LISTED;
+    for (size_t i = 0; i < computers; i++) {
         if (i)
             fputs(", ", o->f);
         put_safe(o, f->computers[i]);
     }
+    if (computers < f->computer_count)
+        fprintf(o->f, " and %zu more (all in --format json)", f->computer_count - computers);
     fputc('\n', o->f);
     fputs("  Incidents\n", o->f);
     size_t shown = f->count < INCIDENTS_LISTED ? f->count : INCIDENTS_LISTED;

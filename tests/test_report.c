@@ -1,7 +1,8 @@
 /*
  * test_report.c - the report writers (src/report_text.c, src/report_json.c) on a hand-built
  * scan result: hostile event text must not reach the terminal as control sequences, the JSON
- * must stay valid and keep absent sides as null.
+ * must stay valid and keep absent sides as null, and the text stays readable (computer list
+ * capped, a cut stack said to be cut).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -112,12 +113,71 @@ static void test_json_escapes_and_keeps_nulls(void **state)
     free(text);
 }
 
+/* Twelve crashes of one finding, each on its own computer, with text the runtime cut. */
+static char *render_twelve_computers(void)
+{
+    struct scan_result result;
+    memset(&result, 0, sizeof(result));
+    for (int i = 0; i < 12; i++) {
+        struct dotnet_event *d = cs_xcalloc(1, sizeof(*d));
+        char name[16];
+        snprintf(name, sizeof(name), "WEB%02d", i);
+        d->event.file = "forwarded.evtx";
+        d->event.computer = cs_strdup(name);
+        d->event.channel = cs_strdup("ForwardedEvents");
+        d->event.provider = cs_strdup(".NET Runtime");
+        d->event.time = 133000000000000000ULL + (uint64_t)i * 10000000;
+        d->event.event_id = 1026;
+        d->event.record_id = d->event.event_record_id = (uint64_t)i + 1;
+        assert_int_equal(dotnet_crash_parse("Application: app.exe\nFramework Version: v4.0.30319\n"
+                                            "Description: x\nException Info: System.Exception\n"
+                                            "   at App.Run()\n   at App.Run()\n\n"
+                                            "The remainder of the message was truncated.\n",
+                                            1026, &d->crash, NULL),
+                         0);
+        assert_true(d->crash.truncated);
+        struct incident incident = {.dotnet = d, .signature = &SIG, .severity = SEVERITY_MEDIUM};
+        incident_fingerprint(&incident);
+        incident_list_push(&result.incidents, &incident);
+    }
+    findings_group(&result.incidents, &result.findings);
+    assert_int_equal(result.findings.count, 1);
+    char *text = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&text, &size);
+    struct report_options options = {.fail_on = SEVERITY_LOW};
+    assert_int_equal(report_write_text(f, &result, &options), 0);
+    fclose(f);
+    scan_result_free(&result);
+    return text;
+}
+
+static void test_text_caps_the_computer_list(void **state)
+{
+    (void)state;
+    char *text = render_twelve_computers();
+    assert_non_null(strstr(text, "  Computers  WEB00, WEB01, WEB02, WEB03, WEB04, WEB05, WEB06, "
+                                 "WEB07 and 4 more (all in --format json)\n"));
+    assert_null(strstr(text, "WEB08,"));
+    free(text);
+}
+
+static void test_text_says_when_the_stack_was_cut(void **state)
+{
+    (void)state;
+    char *text = render_twelve_computers();
+    assert_non_null(strstr(text, "the bottom of the stack is lost"));
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_text_neutralises_escape_sequences),
         cmocka_unit_test(test_color_only_from_the_tool),
         cmocka_unit_test(test_json_escapes_and_keeps_nulls),
+        cmocka_unit_test(test_text_caps_the_computer_list),
+        cmocka_unit_test(test_text_says_when_the_stack_was_cut),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -204,10 +204,9 @@ static int command_explain(int argc, char **argv)
         catalog_free(catalog);
         return usage_error("unknown signature '%s' (see 'crashsig signatures')", argv[1]);
     }
-    printf("%s  (%s)\n%s\n\nWhy:\n%s\n\nFix:\n%s\n", sig->id, severity_name(sig->severity),
-           sig->title, sig->explanation, sig->fix);
+    int rc = report_write_signature(stdout, sig);
     catalog_free(catalog);
-    return EXIT_CLEAN;
+    return rc == 0 ? EXIT_CLEAN : trouble("cannot write to standard output");
 }
 
 /* ---- options ----------------------------------------------------------------------------- */

@@ -438,3 +438,19 @@ int report_write_text(FILE *out, const struct scan_result *result,
     print_summary(&o, result, options);
     return ferror(out) ? -1 : 0;
 }
+
+int report_write_signature(FILE *out, const struct signature *sig)
+{
+    struct text_out o = {.f = out};
+    fprintf(out, "%s\n  %s\n  Severity   %s", sig->id, sig->title, severity_name(sig->severity));
+    for (size_t i = 0; i < signature_override_count(sig); i++) {
+        enum severity severity;
+        const char *application = signature_override_at(sig, i, &severity);
+        fprintf(out, "%s%s in %s", i ? ", " : "; ", severity_name(severity), application);
+    }
+    fputs("\n  Why        ", out);
+    put_wrapped(&o, sig->explanation, 13);
+    fputs("  Fix        ", out);
+    put_wrapped(&o, sig->fix, 13);
+    return ferror(out) ? -1 : 0;
+}

@@ -573,6 +573,19 @@ enum severity signature_severity_for(const struct signature *sig, const char *ap
     return sig->severity;
 }
 
+size_t signature_override_count(const struct signature *sig)
+{
+    return sig->rules ? sig->rules->override_count : 0;
+}
+
+const char *signature_override_at(const struct signature *sig, size_t index,
+                                  enum severity *severity)
+{
+    const struct severity_override *o = &sig->rules->overrides[index];
+    *severity = o->severity;
+    return o->application;
+}
+
 /* ---- classification --------------------------------------------------------------------- */
 
 /* A frame that satisfied a requirement, with its place in the crash so the matched frames can

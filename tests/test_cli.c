@@ -311,6 +311,41 @@ static void test_bad_inputs_are_errors_not_crashes(void **state)
     rmdir(dir);
 }
 
+static void test_signatures_and_explain(void **state)
+{
+    (void)state;
+    static const char *const ids[] = {
+        "async-void-threadpool", "threadpool-workitem", "dedicated-thread",
+        "timer-callback",        "stack-overflow",      "failfast",
+        "clr-internal-error",    "unhandled-exception", "native-crash"};
+    struct process_result r;
+    crashsig(&r, "signatures", NULL);
+    assert_int_equal(r.exit_status, 0);
+    for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+        if (strstr(r.out, ids[i]) == NULL)
+            fail_msg("'crashsig signatures' does not list %s", ids[i]);
+    process_result_free(&r);
+
+    crashsig(&r, "explain", "async-void-threadpool", NULL);
+    assert_int_equal(r.exit_status, 0);
+    assert_non_null(strstr(r.out, "  Severity   high; critical in w3wp.exe\n"));
+    assert_non_null(strstr(r.out, "Task.WhenAll"));
+    assert_non_null(strstr(r.out, "Parallel.ForEachAsync"));
+    /* wrapped for a terminal, like the text report */
+    for (const char *line = r.out; *line;) {
+        size_t len = strcspn(line, "\n");
+        if (len > 100)
+            fail_msg("explain prints a line of %zu characters", len);
+        line += line[len] ? len + 1 : len;
+    }
+    process_result_free(&r);
+
+    crashsig(&r, "explain", "no-such-signature", NULL);
+    assert_int_equal(r.exit_status, 2);
+    assert_non_null(strstr(r.err, "unknown signature 'no-such-signature'"));
+    process_result_free(&r);
+}
+
 static void test_usage_errors(void **state)
 {
     (void)state;
@@ -445,6 +480,7 @@ int main(void)
     static struct CMUnitTest tests[256] = {
         cmocka_unit_test(test_missing_file_is_named_and_others_still_scanned),
         cmocka_unit_test(test_bad_inputs_are_errors_not_crashes),
+        cmocka_unit_test(test_signatures_and_explain),
         cmocka_unit_test(test_usage_errors),
         cmocka_unit_test(test_fail_on_threshold),
         cmocka_unit_test(test_output_file_and_never_an_input),

@@ -54,6 +54,10 @@ int report_write_junit(FILE *out, const struct scan_result *result,
 int report_write_sarif(FILE *out, const struct scan_result *result,
                        const struct report_options *options);
 
+/* One signature of the catalog as `crashsig explain` shows it: title, severity with its
+ * per-application overrides, explanation and fix, wrapped like the text report. */
+int report_write_signature(FILE *out, const struct signature *sig);
+
 /* True when the finding is not in the baseline and has an incident at or above fail_on: the
  * findings that fail a run. */
 bool report_finding_fails(const struct scan_result *result, size_t finding,

@@ -41,6 +41,12 @@ const struct signature *catalog_find(const struct catalog *catalog, const char *
 /* The severity a signature has for this application (overrides applied). */
 enum severity signature_severity_for(const struct signature *sig, const char *application);
 
+/* The per-application severity overrides, in catalog order: the application glob of the
+ * index-th, its severity in *severity. */
+size_t signature_override_count(const struct signature *sig);
+const char *signature_override_at(const struct signature *sig, size_t index,
+                                  enum severity *severity);
+
 /* Sets incident->signature, ->severity and ->matched; returns 0, or -1 with err set when no
  * signature matched (a catalog without a catch-all). */
 int catalog_classify(const struct catalog *catalog, struct incident *incident,

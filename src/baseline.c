@@ -12,6 +12,7 @@
 #include <cJSON.h>
 
 #include "crashsig/platform.h"
+#include "json_write.h"
 #include "report_util.h"
 
 #define MAX_BASELINE_FILE_SIZE (64L * 1024 * 1024)
@@ -183,11 +184,5 @@ int baseline_write(FILE *out, const struct scan_result *result)
     for (size_t i = 0; i < n; i++)
         cJSON_AddItemToArray(findings, finding_entry(sorted[i]));
     free(sorted);
-    char *text = cJSON_Print(root);
-    cJSON_Delete(root);
-    if (text == NULL)
-        return -1;
-    int rc = fputs(text, out) < 0 || fputc('\n', out) == EOF ? -1 : 0;
-    free(text);
-    return rc;
+    return cs_json_write(out, root);
 }

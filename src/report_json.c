@@ -15,6 +15,7 @@
 #include <cJSON.h>
 
 #include "report_util.h"
+#include "json_write.h"
 
 static void add_text(cJSON *obj, const char *key, const char *text)
 {
@@ -266,11 +267,5 @@ int report_write_json(FILE *out, const struct scan_result *result,
             findings, finding_object(&result->findings.items[i], report_finding_known(options, i)));
     cJSON_AddItemToObject(root, "summary", summary_object(result, options));
 
-    char *text = cJSON_Print(root);
-    cJSON_Delete(root);
-    if (text == NULL)
-        return -1;
-    int rc = fputs(text, out) < 0 || fputc('\n', out) == EOF ? -1 : 0;
-    free(text);
-    return rc;
+    return cs_json_write(out, root);
 }

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "report_util.h"
+#include "json_write.h"
 
 #define SARIF_SCHEMA_URI                                                                           \
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -317,11 +318,5 @@ int report_write_sarif(FILE *out, const struct scan_result *result,
     cJSON_AddItemToObject(run, "results", results);
     free(sigs);
     free(artifacts.paths);
-    char *text = cJSON_Print(root);
-    cJSON_Delete(root);
-    if (text == NULL)
-        return -1;
-    int rc = fputs(text, out) < 0 || fputc('\n', out) == EOF ? -1 : 0;
-    free(text);
-    return rc;
+    return cs_json_write(out, root);
 }

@@ -20,6 +20,7 @@
 #include <cJSON.h>
 
 #include "crashsig/platform.h"
+#include "json_write.h"
 
 /* A state file this large is not one crashsig wrote (the bounds in state.h keep it far
  * smaller); refusing it keeps a wrong --state path from eating memory. */
@@ -111,13 +112,7 @@ int state_write(const struct state *state, FILE *out)
     cJSON *logs = cJSON_AddArrayToObject(root, "logs");
     for (size_t i = 0; i < state->log_count; i++)
         cJSON_AddItemToArray(logs, log_json(state->logs[i]));
-    char *text = cJSON_Print(root);
-    cJSON_Delete(root);
-    if (text == NULL)
-        return -1;
-    int rc = fputs(text, out) < 0 || fputc('\n', out) == EOF ? -1 : 0;
-    free(text);
-    return rc;
+    return cs_json_write(out, root);
 }
 
 int state_save_begin(const struct state *state, const char *path, struct atomic_file *af,

@@ -21,6 +21,7 @@
 #include <cJSON.h>
 
 #include "run_process.h"
+#include "test_util.h"
 
 #define TIMEOUT_SECONDS 120
 
@@ -31,36 +32,8 @@ struct fixture_run {
     int run_index;
 };
 
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long size = ftell(f);
-    rewind(f);
-    char *text = malloc((size_t)size + 1);
-    size_t got = fread(text, 1, (size_t)size, f);
-    text[got] = '\0';
-    fclose(f);
-    return text;
-}
-
-/* Runs crashsig with the given arguments (NULL-terminated). */
-static void crashsig(struct process_result *r, const char *first, ...)
-{
-    char *argv[64] = {(char *)CRASHSIG_BINARY};
-    int argc = 1;
-    va_list ap;
-    va_start(ap, first);
-    for (const char *a = first; a && argc < 63; a = va_arg(ap, const char *))
-        argv[argc++] = (char *)a;
-    va_end(ap);
-    argv[argc] = NULL;
-    assert_int_equal(run_process(argv, SOURCE_DIR, TIMEOUT_SECONDS, r), 0);
-    assert_false(r->timed_out);
-    assert_int_equal(r->signal, 0);
-}
+/* Runs crashsig in SOURCE_DIR with the given arguments (NULL-terminated). */
+#define crashsig(r, ...) run_program(r, SOURCE_DIR, TIMEOUT_SECONDS, CRASHSIG_BINARY, __VA_ARGS__)
 
 static bool is_null_or(const cJSON *item, cJSON_bool (*check)(const cJSON *))
 {
@@ -188,7 +161,7 @@ static void check_incident(const cJSON *actual, const cJSON *expected, int index
 static void test_fixture_run(void **state)
 {
     const struct fixture_run *fx = *state;
-    char *spec_text = read_file(fx->spec_path);
+    char *spec_text = read_file(fx->spec_path, NULL);
     assert_non_null(spec_text);
     cJSON *spec = cJSON_Parse(spec_text);
     assert_non_null(spec);
@@ -249,15 +222,6 @@ static void test_missing_file_is_named_and_others_still_scanned(void **state)
     assert_true(cJSON_GetArraySize(cJSON_GetObjectItem(report, "incidents")) >= 1);
     cJSON_Delete(report);
     process_result_free(&r);
-}
-
-static void write_bytes(const char *path, const void *data, size_t size)
-{
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    if (size)
-        assert_int_equal(fwrite(data, 1, size, f), size);
-    fclose(f);
 }
 
 static void test_bad_inputs_are_errors_not_crashes(void **state)
@@ -399,7 +363,7 @@ static void test_output_file_and_never_an_input(void **state)
              NULL);
     assert_int_equal(r.exit_status, 1);
     assert_int_equal(r.out_size, 0);
-    char *written = read_file(path);
+    char *written = read_file(path, NULL);
     cJSON *report = cJSON_Parse(written);
     assert_non_null(report);
     cJSON_Delete(report);
@@ -455,7 +419,7 @@ static int add_fixture_runs(struct CMUnitTest *tests, int count, int max)
             continue;
         char spec_path[512];
         snprintf(spec_path, sizeof(spec_path), "%s/fixtures/%s", SOURCE_DIR, e->d_name);
-        char *text = read_file(spec_path);
+        char *text = read_file(spec_path, NULL);
         cJSON *spec = text ? cJSON_Parse(text) : NULL;
         const cJSON *expect = cJSON_GetObjectItem(spec, "expect");
         for (int i = 0; i < cJSON_GetArraySize(expect) && count < max; i++) {

@@ -35,6 +35,7 @@
 #include "crashsig/timeutil.h"
 #include "evtx_writer.h"
 #include "run_process.h"
+#include "test_util.h"
 
 #define TIMEOUT_SECONDS 120
 
@@ -156,20 +157,8 @@ static const char *in_work(const char *name)
     return path;
 }
 
-static void crashsig(struct process_result *r, const char *first, ...)
-{
-    char *argv[64] = {(char *)CRASHSIG_BINARY};
-    int argc = 1;
-    va_list ap;
-    va_start(ap, first);
-    for (const char *a = first; a && argc < 63; a = va_arg(ap, const char *))
-        argv[argc++] = (char *)a;
-    va_end(ap);
-    argv[argc] = NULL;
-    assert_int_equal(run_process(argv, work, TIMEOUT_SECONDS, r), 0);
-    assert_false(r->timed_out);
-    assert_int_equal(r->signal, 0);
-}
+/* Runs crashsig in the work folder with the given arguments (NULL-terminated). */
+#define crashsig(r, ...) run_program(r, work, TIMEOUT_SECONDS, CRASHSIG_BINARY, __VA_ARGS__)
 
 /* The applications of the reported incidents (JSON Lines on stdout), sorted, joined with
  * spaces, "+" after a paired one: "A+ B+ E". */
@@ -216,15 +205,8 @@ static void scheduled_run(const char *export_name, const char *expect, int expec
     if (r.exit_status != expect_exit || strcmp(reported(r.out), expect) != 0)
         fail_msg("%s: exit %d, reported \"%s\", expected \"%s\" (exit %d)\n%s", export_name,
                  r.exit_status, reported(r.out), expect, expect_exit, r.err);
-    char *json = NULL;
-    FILE *f = fopen(in_work("run.json"), "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    long size = ftell(f);
-    rewind(f);
-    json = calloc(1, (size_t)size + 1);
-    assert_int_equal(fread(json, 1, (size_t)size, f), (size_t)size);
-    fclose(f);
+    char *json = read_file(in_work("run.json"), NULL);
+    assert_non_null(json);
     cJSON *doc = cJSON_Parse(json);
     cJSON *state = cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "summary"), "state");
     assert_int_equal(cJSON_GetObjectItem(state, "already_seen")->valueint, already);
@@ -287,28 +269,6 @@ static void write_demo_log(void)
               {NET, 60, "B", 0}, {ERR, 60.3, "B", 0}, {NATIVE, 100, "N", 0});
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long size = ftell(f);
-    rewind(f);
-    char *text = calloc(1, (size_t)size + 1);
-    assert_int_equal(fread(text, 1, (size_t)size, f), (size_t)size);
-    fclose(f);
-    return text;
-}
-
-static void put(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 /* Another run holds the lock: this one stops before scanning, and touches nothing. */
 static void test_locked_state(void **unused)
 {
@@ -363,9 +323,9 @@ static void test_concurrent_runs(void **unused)
         assert_true(WIFEXITED(status));
         char name[64];
         snprintf(name, sizeof(name), "concurrent-%d.out", i);
-        char *out = slurp(in_work(name));
+        char *out = read_file(in_work(name), NULL);
         snprintf(name, sizeof(name), "concurrent-%d.err", i);
-        char *errs = slurp(in_work(name));
+        char *errs = read_file(in_work(name), NULL);
         if (WEXITSTATUS(status) == 2) {
             assert_non_null(strstr(errs, "in use by another crashsig run"));
             locked_out++;
@@ -388,7 +348,7 @@ static void test_concurrent_runs(void **unused)
 
 static void expect_refused_state(const char *content, const char *fragment)
 {
-    put(in_work("state.json"), content);
+    write_text(in_work("state.json"), content);
     struct process_result r;
     crashsig(&r, "scan", "--state", "state.json", "demo.evtx", NULL);
     assert_int_equal(r.exit_status, 2);
@@ -396,7 +356,7 @@ static void expect_refused_state(const char *content, const char *fragment)
         strstr(r.err, "--reset-state") == NULL)
         fail_msg("expected \"%s\" in: %s", fragment, r.err);
     assert_string_equal(r.out, ""); /* nothing scanned, nothing reported */
-    char *after = slurp(in_work("state.json"));
+    char *after = read_file(in_work("state.json"), NULL);
     assert_string_equal(after, content); /* never silently replaced */
     free(after);
     process_result_free(&r);
@@ -440,15 +400,16 @@ static void test_killed_run_leaves_old_state(void **unused)
     crashsig(&r, "scan", "--state", "state.json", "demo.evtx", NULL);
     assert_int_equal(r.exit_status, 1);
     process_result_free(&r);
-    char *before = slurp(in_work("state.json"));
+    char *before = read_file(in_work("state.json"), NULL);
     const char *leftover = in_work("state.json.tmpK1ll3d");
-    put(leftover, "{\"schema\": \"crashsig.state/1\", \"logs\": [{\"comp"); /* half written */
+    write_text(leftover,
+               "{\"schema\": \"crashsig.state/1\", \"logs\": [{\"comp"); /* half written */
 
     crashsig(&r, "scan", "--state", "state.json", "--format", "jsonl", "demo.evtx", NULL);
     assert_int_equal(r.exit_status, 0);
     assert_string_equal(r.out, "");
     assert_int_equal(access(leftover, F_OK), -1);
-    char *after = slurp(in_work("state.json"));
+    char *after = read_file(in_work("state.json"), NULL);
     assert_string_equal(after, before);
     free(before);
     free(after);
@@ -492,7 +453,7 @@ static void test_baseline_round_trip(void **unused)
     }
     assert_int_equal(known, 3);
     assert_int_equal(fresh, 1);
-    char *text = slurp(in_work("later.txt"));
+    char *text = read_file(in_work("later.txt"), NULL);
     assert_non_null(strstr(text, "Baseline: 1 new finding, 3 known"));
     char *known_part = strstr(text, "Known findings (in the baseline):");
     assert_non_null(known_part);
@@ -521,9 +482,7 @@ static int setup(void **unused)
 static int teardown(void **unused)
 {
     (void)unused;
-    char command[700];
-    snprintf(command, sizeof(command), "rm -rf '%s'", work);
-    return system(command) == 0 ? 0 : -1;
+    return remove_tree(work);
 }
 
 int main(void)

@@ -32,6 +32,7 @@
 #include "damaged_gen.h"
 #include "corpus.h"
 #include "run_process.h"
+#include "test_util.h"
 
 /* A damaged log is read in well under a second; a minute means a hang. */
 #define TIMEOUT_SECONDS 60
@@ -66,23 +67,6 @@ struct baseline {
     struct record_key *keys;
     char *canonical; /* the incidents, one line each, for "ok means identical" */
 };
-
-static char *read_file(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    rewind(f);
-    char *bytes = malloc((size_t)n + 1);
-    size_t got = fread(bytes, 1, (size_t)n, f);
-    bytes[got] = '\0';
-    fclose(f);
-    if (size)
-        *size = got;
-    return bytes;
-}
 
 /* ---- running crashsig ------------------------------------------------------------------- */
 
@@ -382,14 +366,6 @@ static void assert_clean(const struct counts *c)
     assert_int_equal(c->wrong_status, 0);
     assert_int_equal(c->lost, 0);
     assert_int_equal(c->silent_ok, 0);
-}
-
-static void write_bytes(const char *path, const void *bytes, size_t size)
-{
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(bytes, 1, size, f), size);
-    assert_int_equal(fclose(f), 0);
 }
 
 /* Generates the damaged copies of the log at path (every stride-th kind of damage) and runs

@@ -32,6 +32,7 @@
 #include "evtx_writer.h"
 #include "fuzz_check.h"
 #include "run_process.h"
+#include "test_util.h"
 
 #include "crashsig/correlator.h"
 #include "crashsig/dotnet_crash.h"
@@ -201,10 +202,7 @@ static void test_junit_is_well_formed_xml(void **state)
     fuzz_check_xml(r.out, r.out_size);
     char xml_path[700];
     snprintf(xml_path, sizeof(xml_path), "%s/hostile.junit.xml", WORK_DIR);
-    FILE *f = fopen(xml_path, "wb");
-    assert_non_null(f);
-    fwrite(r.out, 1, r.out_size, f);
-    fclose(f);
+    write_bytes(xml_path, r.out, r.out_size);
     process_result_free(&r);
     if (XMLLINT[0]) { /* and a real XML parser agrees */
         char *argv[] = {XMLLINT, "--noout", xml_path, NULL};

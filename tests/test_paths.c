@@ -29,6 +29,7 @@
 
 #include "corpus.h"
 #include "run_process.h"
+#include "test_util.h"
 
 #define TIMEOUT_SECONDS 600
 #define MAX_FILES       512
@@ -188,14 +189,6 @@ static uint8_t *read_bytes(const char *path, size_t *size)
     assert_int_equal(fread(data, 1, *size, f), *size);
     fclose(f);
     return data;
-}
-
-static void write_bytes(const char *path, const uint8_t *data, size_t size)
-{
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(data, 1, size, f), size);
-    fclose(f);
 }
 
 static uint8_t *chunk(uint8_t *data, int index)

@@ -28,6 +28,7 @@
 #include "crashsig/prefilter.h"
 #include "crashsig/reader.h"
 #include "evtx_writer.h"
+#include "test_util.h"
 
 static const uint32_t DOTNET_IDS[] = {1023, 1025, 1026, 1027, 1028};
 static const uint32_t APP_ERROR_IDS[] = {1000};
@@ -49,20 +50,6 @@ static uint64_t rnd(void)
 static size_t rnd_below(size_t n)
 {
     return n ? (size_t)(rnd() % n) : 0;
-}
-
-static uint8_t *read_all(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    rewind(f);
-    uint8_t *data = malloc((size_t)n + 1);
-    assert_int_equal(fread(data, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *size = (size_t)n;
-    return data;
 }
 
 static void crc_matches_writer(enum prefilter_isa isa)
@@ -435,7 +422,8 @@ static void test_structure_matches_libevtx(void **state)
     struct outcomes seen = {0}, clean = {0};
     for (size_t f = 0; f < n; f++) {
         size_t size;
-        uint8_t *original = read_all(paths[f], &size);
+        uint8_t *original = (uint8_t *)read_file(paths[f], &size);
+        assert_non_null(original);
         compare_views(pf, original, size, paths[f], &clean);
         size_t capacity = size + 2 * EVTX_CHUNK_SIZE;
         uint8_t *copy = malloc(capacity);
@@ -481,7 +469,8 @@ static void check_selection(const struct prefilter *pf, const char *path, size_t
                             size_t *total)
 {
     size_t size;
-    uint8_t *data = read_all(path, &size);
+    uint8_t *data = (uint8_t *)read_file(path, &size);
+    assert_non_null(data);
     libevtx_file_t *file = NULL;
     libevtx_error_t *error = NULL;
     assert_int_equal(libevtx_file_initialize(&file, &error), 1);

@@ -30,6 +30,7 @@
 
 #include "evtx_writer.h"
 #include "run_process.h"
+#include "test_util.h"
 
 #define TIMEOUT_SECONDS 300
 #define MAX_INPUTS      8
@@ -74,31 +75,12 @@ static size_t count_entries(const char *dir)
     return n;
 }
 
-static char *read_file(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    rewind(f);
-    char *bytes = malloc((size_t)n + 1);
-    *size = fread(bytes, 1, (size_t)n, f);
-    bytes[*size] = '\0';
-    fclose(f);
-    return bytes;
-}
-
 static void copy_file(const char *from, const char *to, size_t keep)
 {
     size_t size;
     char *bytes = read_file(from, &size);
     assert_non_null(bytes);
-    FILE *f = fopen(to, "wb");
-    assert_non_null(f);
-    size_t n = keep && keep < size ? keep : size;
-    assert_int_equal(fwrite(bytes, 1, n, f), n);
-    assert_int_equal(fclose(f), 0);
+    write_bytes(to, bytes, keep && keep < size ? keep : size);
     free(bytes);
 }
 

@@ -17,6 +17,7 @@
 #include <cJSON.h>
 
 #include "crashsig/reader.h"
+#include "test_util.h"
 
 static const uint32_t DOTNET_IDS[] = {1023, 1025, 1026, 1027, 1028};
 static const uint32_t APP_ERROR_IDS[] = {1000};
@@ -36,20 +37,6 @@ static int collect(struct event *ev, void *ctx)
     assert_true(c->count < 4096);
     event_move(&c->events[c->count++], ev);
     return 0;
-}
-
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long size = ftell(f);
-    rewind(f);
-    char *text = malloc((size_t)size + 1);
-    text[fread(text, 1, (size_t)size, f)] = '\0';
-    fclose(f);
-    return text;
 }
 
 /* A record field, falling back to the spec's defaults. */
@@ -107,7 +94,7 @@ static void match_record(struct collected *c, const cJSON *record, const cJSON *
 
 static void check_fixture(const char *spec_path, const char *evtx_path)
 {
-    char *text = read_file(spec_path);
+    char *text = read_file(spec_path, NULL);
     cJSON *spec = cJSON_Parse(text);
     assert_non_null(spec);
     const cJSON *defaults = cJSON_GetObjectItem(spec, "defaults");
@@ -154,7 +141,7 @@ static void check_fixture(const char *spec_path, const char *evtx_path)
 /* Specs that ask for damage are checked by the CLI tests instead: libevtx may drop records. */
 static bool spec_is_damaged(const char *spec_path)
 {
-    char *text = read_file(spec_path);
+    char *text = read_file(spec_path, NULL);
     bool damaged = text && (strstr(text, "\"bad_") != NULL);
     free(text);
     return damaged;

@@ -30,6 +30,7 @@
 #include "crashsig/report.h"
 #include "progress.h"
 #include "run_process.h"
+#include "test_util.h"
 
 #define TIMEOUT_SECONDS 120
 #define DEMO            "fixtures/demo.evtx"
@@ -37,21 +38,6 @@
 #define JUNIT_XSD       SOURCE_DIR "/tests/schemas/junit-10.xsd"
 
 static char work[256];
-
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long size = ftell(f);
-    rewind(f);
-    char *text = malloc((size_t)size + 1);
-    size_t got = fread(text, 1, (size_t)size, f);
-    text[got] = '\0';
-    fclose(f);
-    return text;
-}
 
 static char *in_work(const char *name)
 {
@@ -62,28 +48,15 @@ static char *in_work(const char *name)
     return path;
 }
 
-/* Runs argv[0] with the arguments (NULL-terminated) in SOURCE_DIR. */
-static void run(struct process_result *r, const char *program, ...)
-{
-    char *argv[64] = {(char *)program};
-    int argc = 1;
-    va_list ap;
-    va_start(ap, program);
-    for (const char *a = va_arg(ap, const char *); a && argc < 63; a = va_arg(ap, const char *))
-        argv[argc++] = (char *)a;
-    va_end(ap);
-    argv[argc] = NULL;
-    assert_int_equal(run_process(argv, SOURCE_DIR, TIMEOUT_SECONDS, r), 0);
-    assert_false(r->timed_out);
-    assert_int_equal(r->signal, 0);
-}
-
-#define CRASHSIG(r, ...) run(r, CRASHSIG_BINARY, __VA_ARGS__, NULL)
+/* Runs crashsig in SOURCE_DIR with the arguments (the closing NULL is added here). */
+#define CRASHSIG(r, ...)                                                                           \
+    run_program(r, SOURCE_DIR, TIMEOUT_SECONDS, CRASHSIG_BINARY, __VA_ARGS__, NULL)
 
 static void expect_valid_sarif(const char *path)
 {
     struct process_result r;
-    run(&r, PYTHON3_BINARY, SOURCE_DIR "/tests/validate_json_schema.py", SARIF_SCHEMA, path, NULL);
+    run_program(&r, SOURCE_DIR, TIMEOUT_SECONDS, PYTHON3_BINARY,
+                SOURCE_DIR "/tests/validate_json_schema.py", SARIF_SCHEMA, path, NULL);
     if (r.exit_status != 0)
         fail_msg("%s is not valid SARIF 2.1.0:\n%s%s", path, r.out, r.err);
     process_result_free(&r);
@@ -92,7 +65,8 @@ static void expect_valid_sarif(const char *path)
 static void expect_valid_junit(const char *path)
 {
     struct process_result r;
-    run(&r, XMLLINT_BINARY, "--noout", "--schema", JUNIT_XSD, path, NULL);
+    run_program(&r, SOURCE_DIR, TIMEOUT_SECONDS, XMLLINT_BINARY, "--noout", "--schema", JUNIT_XSD,
+                path, NULL);
     if (r.exit_status != 0)
         fail_msg("%s is not valid JUnit XML:\n%s", path, r.err);
     process_result_free(&r);
@@ -102,7 +76,7 @@ static void expect_valid_junit(const char *path)
 static long xpath_number(const char *path, const char *expression)
 {
     struct process_result r;
-    run(&r, XMLLINT_BINARY, "--xpath", expression, path, NULL);
+    run_program(&r, SOURCE_DIR, TIMEOUT_SECONDS, XMLLINT_BINARY, "--xpath", expression, path, NULL);
     assert_int_equal(r.exit_status, 0);
     long n = strtol(r.out, NULL, 10);
     process_result_free(&r);
@@ -214,7 +188,7 @@ static void test_junit_mapping(void **unused)
                      1);
     assert_int_equal(xpath_number(xml, "count(//testcase[@classname='crashsig.inputs'])"), 1);
     assert_int_equal(xpath_number(xml, "number(/testsuites/testsuite/@failures)"), 3);
-    char *text = read_file(xml);
+    char *text = read_file(xml, NULL);
     assert_non_null(strstr(text, "Contoso.Orders.Inventory.StockLevel.EnsureValid()"));
     assert_non_null(strstr(text, "&lt;&lt;RunAll&gt;b__0&gt;d.MoveNext()")); /* escaped */
     free(text);
@@ -243,7 +217,7 @@ static void test_formats_with_baseline(void **unused)
     expect_valid_sarif(in_work("b.sarif"));
     expect_valid_junit(in_work("b.xml"));
     assert_int_equal(xpath_number(in_work("b.xml"), "count(//failure)"), 0);
-    char *sarif = read_file(in_work("b.sarif"));
+    char *sarif = read_file(in_work("b.sarif"), NULL);
     assert_non_null(strstr(sarif, "\"baselineState\":\t\"unchanged\""));
     assert_null(strstr(sarif, "\"baselineState\":\t\"new\""));
     free(sarif);
@@ -312,12 +286,12 @@ static void test_hostile_text_stays_valid(void **unused)
     assert_int_equal(xpath_number(in_work("hostile.xml"), "count(//failure)"), 1);
     write_with(report_write_sarif, in_work("hostile.sarif"));
     expect_valid_sarif(in_work("hostile.sarif"));
-    char *sarif = read_file(in_work("hostile.sarif"));
+    char *sarif = read_file(in_work("hostile.sarif"), NULL);
     assert_non_null(strstr(sarif, "logs/dir%20with%20space/%C3%A9v%FF.evtx"));
     free(sarif);
 
     write_with(report_write_jsonl, in_work("hostile.jsonl"));
-    char *lines = read_file(in_work("hostile.jsonl"));
+    char *lines = read_file(in_work("hostile.jsonl"), NULL);
     assert_non_null(lines);
     assert_null(strchr(lines, '\x1b'));
     char *newline = strchr(lines, '\n');
@@ -366,7 +340,7 @@ static void test_several_outputs_from_one_scan(void **unused)
     assert_int_equal(r.exit_status, 1);
     assert_non_null(strstr(r.out, "CRITICAL async-void-threadpool"));
     CRASHSIG(&json, "scan", DEMO, "--format", "json");
-    char *file = read_file(in_work("m.json")), *text = read_file(in_work("m.txt"));
+    char *file = read_file(in_work("m.json"), NULL), *text = read_file(in_work("m.txt"), NULL);
     assert_string_equal(file, json.out);
     assert_string_equal(text, r.out);
     expect_valid_sarif(in_work("m.sarif"));
@@ -479,7 +453,7 @@ static void test_color(void **unused)
     assert_null(strchr(r.out, '\x1b'));
     process_result_free(&r);
     CRASHSIG(&r, "scan", DEMO, "--color", "always", "-o", in_work("c.txt"));
-    char *text = read_file(in_work("c.txt"));
+    char *text = read_file(in_work("c.txt"), NULL);
     assert_null(strchr(text, '\x1b')); /* never in a file */
     free(text);
     process_result_free(&r);
@@ -547,7 +521,7 @@ static void test_help_matches_man_page(void **unused)
     struct process_result r;
     CRASHSIG(&r, "--help");
     assert_int_equal(r.exit_status, 0);
-    char *man = read_file(SOURCE_DIR "/docs/crashsig.1");
+    char *man = read_file(SOURCE_DIR "/docs/crashsig.1", NULL);
     assert_non_null(man);
     char help_names[64][32], man_names[64][32];
     size_t help_count = long_options(r.out, false, help_names, 64);
@@ -581,9 +555,7 @@ static int setup(void **unused)
 static int teardown(void **unused)
 {
     (void)unused;
-    char command[512];
-    snprintf(command, sizeof(command), "rm -rf '%s'", work);
-    return system(command) == 0 ? 0 : -1;
+    return remove_tree(work);
 }
 
 int main(void)

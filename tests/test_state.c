@@ -22,6 +22,8 @@
 
 #include "crashsig/state.h"
 
+#include "test_util.h"
+
 #define SECOND CS_TICKS_PER_SECOND
 
 static cs_filetime T0;
@@ -108,20 +110,9 @@ static char *state_text(const struct state *state)
     FILE *f = tmpfile();
     assert_non_null(f);
     assert_int_equal(state_write(state, f), 0);
-    long size = ftell(f);
-    rewind(f);
-    char *text = calloc(1, (size_t)size + 1);
-    assert_int_equal(fread(text, 1, (size_t)size, f), (size_t)size);
+    char *text = read_stream(f, NULL);
     fclose(f);
     return text;
-}
-
-static void write_text(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
 }
 
 static char *temp_dir(void)
@@ -136,13 +127,6 @@ static char *join(const char *dir, const char *name)
     char *path = malloc(strlen(dir) + strlen(name) + 2);
     sprintf(path, "%s/%s", dir, name);
     return path;
-}
-
-static void remove_tree(const char *dir)
-{
-    char command[512];
-    snprintf(command, sizeof(command), "rm -rf '%s'", dir);
-    assert_int_equal(system(command), 0);
 }
 
 /* ---- what is reported -------------------------------------------------------------------- */
@@ -362,7 +346,7 @@ static void test_round_trip(void **unused)
     free(b);
     state_free(state);
     state_free(loaded);
-    remove_tree(dir);
+    assert_int_equal(remove_tree(dir), 0);
     free(dir);
     free(path);
 }
@@ -427,7 +411,7 @@ static void test_damaged_or_foreign_files(void **unused)
                       "{\"computer\": \"a\", \"channel\": \"b\", \"high_record\": null, "
                       "\"recent_since\": null, \"recent\": [], \"pending\": []}]}",
                       "listed twice");
-    remove_tree(dir);
+    assert_int_equal(remove_tree(dir), 0);
     free(dir);
 }
 
@@ -472,7 +456,7 @@ static void test_kill_between_write_and_rename(void **unused)
     free(after_text);
     state_free(old);
     state_free(after);
-    remove_tree(dir);
+    assert_int_equal(remove_tree(dir), 0);
     free(dir);
     free(path);
 }
@@ -513,7 +497,7 @@ static void test_lock_between_processes(void **unused)
     close(ready[1]);
     close(done[0]);
     close(done[1]);
-    remove_tree(dir);
+    assert_int_equal(remove_tree(dir), 0);
     free(dir);
     free(path);
 }

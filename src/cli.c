@@ -185,6 +185,11 @@ static int command_signatures(void)
     for (size_t i = 0; i < catalog_count(catalog); i++) {
         const struct signature *sig = catalog_at(catalog, i);
         printf("%-24s %-9s %s\n", sig->id, severity_name(sig->severity), sig->title);
+        for (size_t k = 0; k < signature_override_count(sig); k++) {
+            enum severity severity;
+            const char *application = signature_override_at(sig, k, &severity);
+            printf("%-24s %-9s in %s\n", "", severity_name(severity), application);
+        }
     }
     printf("\nTried in this order; the first that matches names the crash. "
            "'crashsig explain ID' tells more.\n");

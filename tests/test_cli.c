@@ -288,6 +288,8 @@ static void test_signatures_and_explain(void **state)
     for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
         if (strstr(r.out, ids[i]) == NULL)
             fail_msg("'crashsig signatures' does not list %s", ids[i]);
+    /* the severity the seed pattern has where it matters */
+    assert_non_null(strstr(r.out, "\n                         critical  in w3wp.exe\n"));
     process_result_free(&r);
 
     crashsig(&r, "explain", "async-void-threadpool", NULL);

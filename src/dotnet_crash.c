@@ -596,6 +596,51 @@ static bool take_failfast_message(struct parser *ps, struct span line)
     return true;
 }
 
+static uint32_t hex_value(char c)
+{
+    return is_digit(c) ? (uint32_t)(c - '0') : (uint32_t)((c | 0x20) - 'a' + 10);
+}
+
+/* The first token of exactly 8 hex digits that starts with c, e or 8 (NTSTATUS, a C++ or
+ * other software exception, an HRESULT): the code, whatever language surrounds it. */
+static bool find_native_code(struct span value, uint32_t *code)
+{
+    size_t i = 0;
+    while (i < value.n) {
+        size_t start = i;
+        while (i < value.n && is_hex_digit(value.p[i]))
+            i++;
+        bool prefixed = start >= 2 && (value.p[start - 1] | 0x20) == 'x' &&
+                        value.p[start - 2] == '0'; /* 0xc0000005 */
+        bool alone = (start == 0 || prefixed || !is_letter(value.p[start - 1])) &&
+                     (i == value.n || !(is_letter(value.p[i]) || is_digit(value.p[i])));
+        char first = (char)(value.p[start] | 0x20);
+        if (i - start == 8 && alone && (first == 'c' || first == 'e' || first == '8')) {
+            *code = 0;
+            for (size_t k = start; k < i; k++)
+                *code = *code << 4 | hex_value(value.p[k]);
+            return true;
+        }
+        i = i > start ? i : i + 1;
+    }
+    return false;
+}
+
+/* Outside every exception block, "Label: value" with a native exception code in the value:
+ * CoreCLR's report of a native exception (an access violation in native code), which names
+ * no managed type.  Only the first is kept. */
+static void take_native_exception(struct parser *ps, struct span line)
+{
+    struct span label, value;
+    uint32_t code;
+    if (ps->depth > 0 || ps->crash->exception_count > 0 || ps->crash->native_exception ||
+        !split_label(line, &label, &value) || !find_native_code(value, &code))
+        return;
+    ps->crash->native_exception = span_dup(value);
+    ps->crash->native_code = code;
+    ps->crash->has_native_code = true;
+}
+
 static void parse_body_line(struct parser *ps, struct span line)
 {
     struct span text;
@@ -630,9 +675,11 @@ static void parse_body_line(struct parser *ps, struct span line)
         ps->failfast_open = false;
     } else if (ps->failfast_open) {
         append_line(&ps->failfast, line);
+    } else {
+        take_native_exception(ps, line);
     }
-    /* Anything else ("--- End of stack trace from previous location ---", a native
-     * "exception code c0000005" line, contract details) carries nothing kept here. */
+    /* Anything else ("--- End of stack trace from previous location ---", contract details)
+     * carries nothing kept here. */
 }
 
 /* ---- header ----------------------------------------------------------------------------- */
@@ -825,6 +872,7 @@ void dotnet_crash_free(struct dotnet_crash *crash)
     free(crash->runtime);
     free(crash->description);
     free(crash->failfast_message);
+    free(crash->native_exception);
     for (size_t i = 0; i < crash->exception_count; i++)
         exception_free(&crash->exceptions[i]);
     free(crash->exceptions);

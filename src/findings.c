@@ -56,6 +56,23 @@ static const char *root_exception_type(const struct incident *incident)
     return e && e->type && e->type[0] ? e->type : NULL;
 }
 
+/* The code of a native exception that the .NET event reports without a managed type: its own
+ * ("exception code c0000005"), else the 1000's.  Empty when there is none, and for stack
+ * overflow, FailFast and internal errors, which name no exception either. */
+static void native_exception_code(const struct incident *incident, char code[9])
+{
+    code[0] = '\0';
+    const struct dotnet_crash *crash = incident->dotnet ? &incident->dotnet->crash : NULL;
+    if (crash == NULL || crash->exception_count > 0 ||
+        crash->kind != DOTNET_KIND_UNHANDLED_EXCEPTION)
+        return;
+    const struct app_error *fault = incident->app_error ? &incident->app_error->fault : NULL;
+    if (crash->has_native_code)
+        snprintf(code, 9, "%08" PRIx32, crash->native_code);
+    else if (fault && fault->has_exception_code)
+        snprintf(code, 9, "%08" PRIx32, fault->exception_code);
+}
+
 static uint64_t fnv1a_byte(uint64_t hash, unsigned char byte)
 {
     return (hash ^ byte) * FNV64_PRIME;
@@ -82,7 +99,16 @@ void incident_fingerprint(struct incident *incident)
     hash = fnv1a_field(hash, incident_application(incident), true);
     if (incident->dotnet) {
         const struct dotnet_frame *frame = incident_user_frame(incident);
-        hash = fnv1a_field(hash, root_exception_type(incident), false);
+        const char *type = root_exception_type(incident);
+        char code[9];
+        native_exception_code(incident, code);
+        /* A native exception's managed frames are the callers of the native code, often all
+         * framework (a P/Invoke wrapper): the topmost one then says where it happened. */
+        const struct dotnet_crash *crash = &incident->dotnet->crash;
+        bool native = crash->exception_count == 0 && crash->kind == DOTNET_KIND_UNHANDLED_EXCEPTION;
+        if (frame == NULL && native && crash->stack_frame_count > 0)
+            frame = &crash->stack_frames[0];
+        hash = fnv1a_field(hash, type ? type : code, false);
         hash = fnv1a_field(hash, frame ? frame->method : "", false);
     } else {
         const struct app_error *fault = incident->app_error ? &incident->app_error->fault : NULL;
@@ -142,13 +168,17 @@ static void collect_computers(const struct incident_list *incidents, struct find
     free(keys);
 }
 
-/* What the finding shows as its exception: the root exception type, or for a crash without a
- * .NET event the 1000's exception code. */
+/* What the finding shows as its exception: the root exception type, a native exception's
+ * code, or for a crash without a .NET event the 1000's exception code. */
 static char *finding_exception(const struct incident *incident)
 {
     const char *type = root_exception_type(incident);
     if (type)
         return cs_strdup(type);
+    char native[9];
+    native_exception_code(incident, native);
+    if (native[0])
+        return cs_strdup(native);
     const struct app_error *fault = incident->app_error ? &incident->app_error->fault : NULL;
     if (incident->dotnet || fault == NULL || !fault->has_exception_code)
         return NULL;

@@ -59,6 +59,17 @@ static void add_event_identity(cJSON *obj, const struct event *ev)
     add_time(obj, "time", ev->time);
 }
 
+/* An exception code as 8 lower-case hex digits ("e0434352"), or null. */
+static void add_code_or_null(cJSON *obj, const char *key, bool has_code, uint32_t code)
+{
+    char text[9];
+    app_error_format_code(code, text);
+    if (has_code)
+        cJSON_AddStringToObject(obj, key, text);
+    else
+        cJSON_AddNullToObject(obj, key);
+}
+
 static cJSON *dotnet_object(const struct incident *incident)
 {
     const struct dotnet_event *de = incident->dotnet;
@@ -72,6 +83,8 @@ static cJSON *dotnet_object(const struct incident *incident)
     const struct dotnet_exception *root = dotnet_crash_innermost(crash);
     add_string_or_null(obj, "exception", root ? root->type : NULL);
     add_string_or_null(obj, "message", root ? root->message : crash->failfast_message);
+    add_string_or_null(obj, "native_exception", crash->native_exception);
+    add_code_or_null(obj, "native_code", crash->has_native_code, crash->native_code);
 
     size_t count;
     const struct dotnet_frame *frames = dotnet_crash_thread_frames(crash, &count);
@@ -105,13 +118,7 @@ static cJSON *app_error_object(const struct incident *incident)
     add_string_or_null(obj, "app_version", fault->app_version);
     add_string_or_null(obj, "module", fault->module_name);
     add_string_or_null(obj, "module_version", fault->module_version);
-    if (fault->has_exception_code) {
-        char code[9];
-        app_error_format_code(fault->exception_code, code);
-        cJSON_AddStringToObject(obj, "exception_code", code);
-    } else {
-        cJSON_AddNullToObject(obj, "exception_code");
-    }
+    add_code_or_null(obj, "exception_code", fault->has_exception_code, fault->exception_code);
     add_string_or_null(obj, "faulting_offset", fault->faulting_offset);
     if (fault->has_process_id)
         cJSON_AddNumberToObject(obj, "process_id", fault->process_id);

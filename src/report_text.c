@@ -195,6 +195,23 @@ static void print_stack(struct text_out *o, const struct incident *incident, siz
               o->f);
 }
 
+/* What died, in words, when the .NET event names no exception. */
+static const char *kind_label(enum dotnet_crash_kind kind)
+{
+    switch (kind) {
+    case DOTNET_KIND_UNHANDLED_EXCEPTION:
+        return "none named (a native exception)";
+    case DOTNET_KIND_STACK_OVERFLOW:
+        return "stack overflow";
+    case DOTNET_KIND_FAILFAST:
+        return "Environment.FailFast";
+    case DOTNET_KIND_INTERNAL_ERROR:
+        return "internal error in the .NET runtime";
+    default:
+        return "not named";
+    }
+}
+
 static void print_exception(struct text_out *o, const struct incident *incident)
 {
     if (incident->dotnet) {
@@ -207,8 +224,11 @@ static void print_exception(struct text_out *o, const struct incident *incident)
                 fputs(": ", o->f);
                 put_safe(o, root->message);
             }
+        } else if (crash->native_exception) {
+            fputs("native: ", o->f);
+            put_safe(o, crash->native_exception);
         } else {
-            fputs(dotnet_crash_kind_name(crash->kind), o->f);
+            fputs(kind_label(crash->kind), o->f);
             if (crash->failfast_message) {
                 fputs(": ", o->f);
                 put_safe(o, crash->failfast_message);

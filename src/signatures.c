@@ -51,7 +51,8 @@ enum presence { PRESENCE_ANY = 0, PRESENCE_REQUIRED, PRESENCE_ABSENT };
 /* One alternative of a signature's "match": every present condition must hold. */
 struct match_rule {
     enum presence dotnet;
-    unsigned kinds; /* bit (1 << enum dotnet_crash_kind); 0 = no condition */
+    enum presence managed_exception; /* the .NET event names a managed exception type */
+    unsigned kinds;                  /* bit (1 << enum dotnet_crash_kind); 0 = no condition */
     struct frame_requirements frames;
     size_t code_count;
     uint32_t *codes;
@@ -315,6 +316,12 @@ static int read_rule_condition(struct loader *ld, const cJSON *item, const char 
         rule->dotnet = cJSON_IsTrue(item) ? PRESENCE_REQUIRED : PRESENCE_ABSENT;
         return 0;
     }
+    if (strcmp(key, "managed_exception") == 0) {
+        if (!cJSON_IsBool(item))
+            return load_error(ld, field, "must be true or false");
+        rule->managed_exception = cJSON_IsTrue(item) ? PRESENCE_REQUIRED : PRESENCE_ABSENT;
+        return 0;
+    }
     if (strcmp(key, "kind") == 0)
         return read_kinds(ld, item, field, &rule->kinds);
     if (strcmp(key, "frames") == 0)
@@ -331,8 +338,9 @@ static int read_rule_condition(struct loader *ld, const cJSON *item, const char 
 static int read_rule(struct loader *ld, const cJSON *object, const char *path,
                      struct match_rule *rule)
 {
-    static const char *const keys[] = {"dotnet", "kind",        "frames",        "exception_code",
-                                       "module", "application", "exception_type"};
+    static const char *const keys[] = {"dotnet",      "managed_exception", "kind",
+                                       "frames",      "exception_code",    "module",
+                                       "application", "exception_type"};
     if (!cJSON_IsObject(object))
         return load_error(ld, path, "must be an object");
     if (check_keys(ld, object, path, keys, sizeof(keys) / sizeof(keys[0])) != 0)
@@ -703,6 +711,10 @@ static bool rule_header_holds(const struct match_rule *rule, const struct match_
     if (rule->dotnet == PRESENCE_REQUIRED && st->crash == NULL)
         return false;
     if (rule->dotnet == PRESENCE_ABSENT && st->crash != NULL)
+        return false;
+    if (rule->managed_exception != PRESENCE_ANY &&
+        (st->crash == NULL ||
+         (st->crash->exception_count > 0) != (rule->managed_exception == PRESENCE_REQUIRED)))
         return false;
     if (rule->kinds && (st->crash == NULL || (unsigned)st->crash->kind >= 32 ||
                         !(rule->kinds & (1u << st->crash->kind))))

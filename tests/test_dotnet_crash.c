@@ -576,6 +576,60 @@ static void test_coreclr_1026_without_exception_block(void **state)
     assert_int_equal(c.kind, DOTNET_KIND_UNHANDLED_EXCEPTION);
     assert_int_equal(c.exception_count, 0);
     assert_int_equal(c.stack_frame_count, 2);
+    /* the native exception, whatever the language: its value as written and its code */
+    assert_string_equal(c.native_exception, "código de exceção c0000005, endereço 00007FFB1234");
+    assert_true(c.has_native_code);
+    assert_int_equal(c.native_code, 0xc0000005u);
+    dotnet_crash_free(&c);
+}
+
+/* CoreCLR's native exceptions in the forms seen in real logs: an empty "Stack:", a "0x"
+ * code, and no "Exception Info:" line at all (only the managed callers of native code). */
+static void test_coreclr_native_exception_forms(void **state)
+{
+    (void)state;
+    struct dotnet_crash c;
+    parse_ok("Application: w3wp.exe\nCoreCLR Version: 4.6.27521.2\n"
+             "Description: The process was terminated due to an unhandled exception.\n"
+             "Exception Info: exception code c0000005, exception address 00007FFCFD002179\n"
+             "Stack:\n",
+             1026, &c);
+    assert_int_equal(c.kind, DOTNET_KIND_UNHANDLED_EXCEPTION);
+    assert_string_equal(c.native_exception,
+                        "exception code c0000005, exception address 00007FFCFD002179");
+    assert_int_equal(c.native_code, 0xc0000005u);
+    assert_int_equal(c.stack_frame_count, 0);
+    dotnet_crash_free(&c);
+
+    parse_ok("Application: App.exe\nCoreCLR Version: 8.0.123.58001\n.NET Version: 8.0.1\n"
+             "Description: The process was terminated due to an unhandled exception.\n"
+             "Exception Info: exception code 0xC0000409, exception address 0x00007FF9A1B3C2D4\n"
+             "Stack:\n   at App.Native.Send(IntPtr)\n",
+             1026, &c);
+    assert_int_equal(c.native_code, 0xc0000409u);
+    assert_int_equal(c.stack_frame_count, 1);
+    dotnet_crash_free(&c);
+
+    parse_ok("Application: w3wp.exe\nCoreCLR Version: 9.0.24.52809\n.NET Version: 9.0.0\n"
+             "Description: The process was terminated due to an unhandled exception.\n"
+             "Stack:\n   at Microsoft.AspNetCore.Server.IIS.NativeMethods.flush(IntPtr)\n"
+             "   at System.Threading.ThreadPoolWorkQueue.Dispatch()\n",
+             1026, &c);
+    assert_int_equal(c.kind, DOTNET_KIND_UNHANDLED_EXCEPTION);
+    assert_int_equal(c.exception_count, 0);
+    assert_null(c.native_exception);
+    assert_false(c.has_native_code);
+    assert_int_equal(c.stack_frame_count, 2);
+    dotnet_crash_free(&c);
+
+    /* a managed exception whose message holds a hex number is not a native one */
+    parse_ok("Application: App.exe\nCoreCLR Version: 8.0.123.58001\n.NET Version: 8.0.1\n"
+             "Description: The process was terminated due to an unhandled exception.\n"
+             "Exception Info: System.ComponentModel.Win32Exception (0x80004005): Access is "
+             "denied.\n   at App.Program.Main()\n",
+             1026, &c);
+    assert_int_equal(c.exception_count, 1);
+    assert_null(c.native_exception);
     dotnet_crash_free(&c);
 }
 
@@ -1145,6 +1199,7 @@ int main(void)
         cmocka_unit_test(test_unhandled_hint_without_block),
         cmocka_unit_test(test_stack_overflow_net5_stack),
         cmocka_unit_test(test_coreclr_1026_without_exception_block),
+        cmocka_unit_test(test_coreclr_native_exception_forms),
         cmocka_unit_test(test_failfast_message_and_stack),
         cmocka_unit_test(test_failfast_from_description_localized),
         cmocka_unit_test(test_failfast_with_exception),

@@ -26,6 +26,9 @@ static char TIMER_ID[] = "timer-callback";
 static const struct signature ASYNC_VOID = {.id = ASYNC_VOID_ID, .severity = SEVERITY_HIGH};
 static const struct signature NATIVE = {.id = NATIVE_ID, .severity = SEVERITY_MEDIUM};
 static const struct signature TIMER = {.id = TIMER_ID, .severity = SEVERITY_HIGH};
+static char NATIVE_EXCEPTION_ID[] = "native-exception";
+static const struct signature NATIVE_EXCEPTION = {.id = NATIVE_EXCEPTION_ID,
+                                                  .severity = SEVERITY_HIGH};
 
 static const char *const SEED_FRAMES[] = {
     "MyApp.Sync+<>c__DisplayClass4_0+<<RunAll>b__0>d.MoveNext()",
@@ -218,6 +221,58 @@ static void test_fingerprint_without_dotnet_event(void **state)
         incident_release(all[i]);
 }
 
+/* A w3wp.exe native exception: code in the .NET text (0: none), code in its 1000 (0: no 1000),
+ * and the managed frames of the "Stack:" list (NULL-terminated, or NULL for none). */
+static struct incident native_incident(uint32_t text_code, uint32_t app_error_code,
+                                       const char *const *frames)
+{
+    struct incident incident = {0};
+    if (app_error_code)
+        incident = app_error_incident("WEB01", "w3wp.exe", app_error_code, "CRYPT32.dll", 5);
+    struct dotnet_event *ev = cs_xcalloc(1, sizeof(*ev));
+    ev->event.computer = cs_strdup("WEB01");
+    ev->event.time = 4;
+    ev->crash.application = cs_strdup("w3wp.exe");
+    ev->crash.kind = DOTNET_KIND_UNHANDLED_EXCEPTION;
+    ev->crash.has_native_code = text_code != 0;
+    ev->crash.native_code = text_code;
+    if (frames)
+        ev->crash.stack_frames = copy_frames(frames, &ev->crash.stack_frame_count);
+    incident.dotnet = ev;
+    incident.paired = app_error_code != 0;
+    incident.signature = &NATIVE_EXCEPTION;
+    incident_fingerprint(&incident);
+    return incident;
+}
+
+/* A native exception names no managed type: its code stands in for one, taken from the .NET
+ * text or else from the 1000, so one fault groups whether or not its 1000 was found; with
+ * only framework frames, the topmost (the P/Invoke) says where it happened. */
+static void test_fingerprint_native_exception(void **state)
+{
+    (void)state;
+    static const char *const flush[] = {"Microsoft.AspNetCore.Server.IIS.NativeMethods.flush()",
+                                        "System.Threading.ThreadPoolWorkQueue.Dispatch()", NULL};
+    static const char *const write[] = {"Microsoft.AspNetCore.Server.IIS.NativeMethods.write()",
+                                        "System.Threading.ThreadPoolWorkQueue.Dispatch()", NULL};
+    struct incident paired = native_incident(0xc0000005u, 0xc0000005u, NULL);
+    struct incident lone = native_incident(0xc0000005u, 0, NULL);
+    struct incident code_from_1000 = native_incident(0, 0xc0000005u, NULL);
+    struct incident other_code = native_incident(0xc0000409u, 0xc0000409u, NULL);
+    struct incident at_flush = native_incident(0, 0xc0000005u, flush);
+    struct incident at_write = native_incident(0, 0xc0000005u, write);
+    /* "v1\0native-exception\0w3wp.exe\0c0000005\0" (docs/signatures.md) */
+    assert_string_equal(paired.fingerprint, "291778ffddff6982");
+    assert_string_equal(lone.fingerprint, paired.fingerprint);
+    assert_string_equal(code_from_1000.fingerprint, paired.fingerprint);
+    assert_string_not_equal(other_code.fingerprint, paired.fingerprint);
+    assert_string_not_equal(at_flush.fingerprint, paired.fingerprint);
+    assert_string_not_equal(at_flush.fingerprint, at_write.fingerprint);
+    struct incident *all[] = {&paired, &lone, &code_from_1000, &other_code, &at_flush, &at_write};
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+        incident_release(all[i]);
+}
+
 /* ---- findings --------------------------------------------------------------------------- */
 
 static const struct finding *find_by_fingerprint(const struct finding_list *list,
@@ -350,6 +405,7 @@ int main(void)
         cmocka_unit_test(test_fingerprint_pinned_values),
         cmocka_unit_test(test_fingerprint_stability),
         cmocka_unit_test(test_fingerprint_without_dotnet_event),
+        cmocka_unit_test(test_fingerprint_native_exception),
         cmocka_unit_test(test_findings_group_and_order),
         cmocka_unit_test(test_findings_independent_of_input_order),
         cmocka_unit_test(test_findings_of_nothing),

@@ -405,6 +405,7 @@ static void test_load_rejects_bad_conditions(void **state)
         {"{\"exception_code\": [\"e04343520\"]}", "8 lower-case hex"},
         {"{\"kind\": [\"overflow\"]}", "unknown kind \"overflow\""},
         {"{\"dotnet\": \"yes\"}", "match[0].dotnet"},
+        {"{\"managed_exception\": 0}", "match[0].managed_exception"},
         {"{\"frames\": [{\"any\": [\"x\"], \"bottom\": 0}]}", "frames[0].bottom"},
         {"{\"frames\": [{\"any\": [\"x\"], \"bottom\": 1.5}]}", "positive integer"},
         {"{\"frames\": [{\"any\": [\"x\"], \"none\": [\"y\"]}]}", "exactly one"},
@@ -432,11 +433,10 @@ static void test_load_rejects_bad_conditions(void **state)
 
 static void test_builtin_catalog_order(void **state)
 {
-    static const char *const expected[] = {"stack-overflow",     "failfast",
-                                           "clr-internal-error", "async-void-threadpool",
-                                           "timer-callback",     "threadpool-workitem",
-                                           "dedicated-thread",   "unhandled-exception",
-                                           "native-crash"};
+    static const char *const expected[] = {
+        "stack-overflow",        "failfast",       "clr-internal-error",  "native-exception",
+        "async-void-threadpool", "timer-callback", "threadpool-workitem", "dedicated-thread",
+        "unhandled-exception",   "native-crash"};
     const struct catalog *catalog = *state;
     assert_int_equal(catalog_count(catalog), sizeof(expected) / sizeof(expected[0]));
     for (size_t i = 0; i < catalog_count(catalog); i++) {
@@ -464,6 +464,31 @@ static void test_seed_in_iis_is_async_void_critical(void **state)
     assert_ptr_equal(incident.matched[1], &frames[1]);
     assert_ptr_equal(incident.matched[2], &frames[6]);
     incident_release(&incident);
+}
+
+/* A .NET event that names no managed exception reports a native fault: native-exception, even
+ * when the managed callers it lists ran on a thread-pool thread, and in w3wp.exe critical. */
+static void test_native_exception_in_dotnet_process(void **state)
+{
+    static const char *const pool_callers[] = {
+        "Microsoft.AspNetCore.Server.IIS.NativeMethods.http_flush_response_bytes(IntPtr)",
+        "System.Threading.ThreadPoolWorkQueue.Dispatch()",
+        "System.Threading.PortableThreadPool+WorkerThread.WorkerThreadStart()",
+        "System.Threading.Thread.StartCallback()", NULL};
+    struct incident incident = {0};
+    incident.dotnet = new_dotnet("w3wp.exe", DOTNET_KIND_UNHANDLED_EXCEPTION);
+    set_stack(incident.dotnet, pool_callers);
+    incident.app_error = new_app_error("w3wp.exe", 0xc0000005u, "aspnetcorev2_inprocess.dll");
+    incident.paired = true;
+    assert_string_equal(classify(state, &incident), "native-exception");
+    assert_int_equal(incident.severity, SEVERITY_CRITICAL);
+    incident_release(&incident);
+
+    /* with a managed exception on the same thread, the frames decide as before */
+    enum severity severity;
+    assert_string_equal(classify_dotnet(state, "w3wp.exe", DOTNET_KIND_UNHANDLED_EXCEPTION,
+                                        pool_callers, &severity),
+                        "threadpool-workitem");
 }
 
 static void test_seed_outside_iis_is_high(void **state)
@@ -803,6 +828,8 @@ int main(void)
         cmocka_unit_test(test_load_rejects_bad_conditions),
         cmocka_unit_test_setup_teardown(test_builtin_catalog_order, load_builtin, free_catalog),
         cmocka_unit_test_setup_teardown(test_seed_in_iis_is_async_void_critical, load_builtin,
+                                        free_catalog),
+        cmocka_unit_test_setup_teardown(test_native_exception_in_dotnet_process, load_builtin,
                                         free_catalog),
         cmocka_unit_test_setup_teardown(test_seed_outside_iis_is_high, load_builtin, free_catalog),
         cmocka_unit_test_setup_teardown(test_core_async_form, load_builtin, free_catalog),

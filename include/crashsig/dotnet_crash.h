@@ -53,6 +53,13 @@ struct dotnet_crash {
     char *description; /* the description line's value, as written; may be NULL */
     enum dotnet_crash_kind kind;
     char *failfast_message; /* FailFast's "Message:" value; NULL otherwise */
+    /* When the runtime names no managed exception but a native one, as CoreCLR writes it
+     * ("Exception Info: exception code c0000005, exception address 00007FFC..." in any
+     * language): the value as written, and the code (the first token of 8 hex digits that
+     * looks like an NTSTATUS or HRESULT).  NULL / false otherwise. */
+    char *native_exception;
+    bool has_native_code;
+    uint32_t native_code;
     /* Innermost first, as .NET Framework writes them; the last one is the exception that
      * escaped, so its frames end with the thread's entry point (thread-pool dispatch...). */
     size_t exception_count;

@@ -628,6 +628,13 @@ double platform_monotonic_seconds(void)
     return (double)count.QuadPart / (double)frequency.QuadPart;
 }
 
+void platform_crash(void)
+{
+    /* msvcrt's raise(SIGSEGV) only calls exit(3); a real exception goes the way a fault does:
+     * to the unhandled-exception filter, and ends the process with its code */
+    RaiseException(EXCEPTION_ACCESS_VIOLATION, EXCEPTION_NONCONTINUABLE, 0, NULL);
+}
+
 void platform_sleep_ms(unsigned ms)
 {
     Sleep(ms);

@@ -271,6 +271,10 @@ FILE *platform_fopen(const char *path, const char *mode)
     }
     FILE *f = _wfopen(wpath, wmode);
     free(wpath);
+    /* msvcrt makes the handle inheritable; the scan's worker processes (workers_win32.c) must
+     * not get the --state file or a report, whatever CreateProcessW's handle list does */
+    if (f)
+        SetHandleInformation((HANDLE)_get_osfhandle(_fileno(f)), HANDLE_FLAG_INHERIT, 0);
     return f;
 }
 

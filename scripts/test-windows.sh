@@ -14,7 +14,11 @@
 #     format the build has (text, json; jsonl, junit, sarif): the same bytes and exit status as
 #     Linux once Windows paths are written with '/' (fixtures\NAME.evtx on Windows,
 #     fixtures/NAME.evtx on Linux); also with forward slashes, options after the path, an
-#     absolute Z:\ path, the fixtures folder as a directory scan, --no-prefilter and --jobs 1
+#     absolute Z:\ path, the fixtures folder as a directory scan, --no-prefilter, --jobs 1 and
+#     --jobs 2 (every scan runs its tasks in child crashsig.exe processes)
+#   - worker isolation, in a folder whose name is not ASCII: a child that crashes (an access
+#     violation, CRASHSIG_TEST_WORKER_FAULT=crash:TEXT) or hangs (hang:TEXT, with
+#     CRASHSIG_WORKER_TIMEOUT=2) costs its input only, reported as such, in bounded time
 #   - --state (when the build has it) in a non-ASCII folder, over two runs
 #   - Windows paths with a drive letter, spaces and non-ASCII letters (C:\Logs\Überwachung\
 #     Application.evtx, C:\Logs\IIS Logs ログ\...): the report matches Linux, the paths come
@@ -240,9 +244,9 @@ check_odd_paths() {
     fi
 }
 
-# The scan paths: every record parsed, and one worker.
+# The scan paths: every record parsed, one worker, two at once.
 check_scan_paths() {
-    for options in "--no-prefilter" "--jobs 1"; do
+    for options in "--no-prefilter" "--jobs 1" "--jobs 2"; do
         has_option "${options%% *}" || continue
         ls=$(run "$WORK/l.out" "$WORK/l.err" "$LINUX" scan --format json $options fixtures)
         ws=$(run "$WORK/w.raw" "$WORK/w.err" "$WINE" "$EXE" scan --format json $options fixtures)
@@ -250,6 +254,58 @@ check_scan_paths() {
         if [ "$ls" = "$ws" ]; then same "fixtures with $options (exit $ls)" "$WORK/l.out" \
             "$WORK/w.out"; else fail "fixtures with $options: exit $ls and $ws"; fi
     done
+}
+
+# Three copies of demo.evtx in DIR, the middle one's name holding "victim" (as in
+# tests/test_workers.c), in a folder and with a name that are not ASCII.
+make_worker_inputs() { # dir
+    rm -rf "$1"
+    mkdir -p "$1"
+    for name in "a Ü.evtx" b-victim.evtx c.evtx; do cp fixtures/demo.evtx "$1/$name"; done
+}
+
+# One scan of C:\Workers ログ with a worker fault: exit 2, the victim an error with message,
+# the other two read in full, demo.evtx's 5 incidents reported (the copies hold the same ones),
+# and done in well under the 30 s a missed stall limit would take.
+check_isolated() { # fault options message
+    fault=$1 options=$2 message=$3
+    start=$(date +%s)
+    ws=$(run "$WORK/w.out" "$WORK/w.err" env CRASHSIG_TEST_WORKER_FAULT="$fault" \
+        CRASHSIG_WORKER_TIMEOUT=2 "$WINE" "$EXE" scan --format json $options 'C:\Workers ログ')
+    seconds=$(($(date +%s) - start))
+    inputs=$(jq -r '[.inputs[] | "\(.path | split("\\") | last)=\(.status) \(.events_kept)" +
+        " \(.error // "")"] | join("|")' "$WORK/w.out" 2>/dev/null || echo "no report")
+    incidents=$(jq '.incidents | length' "$WORK/w.out" 2>/dev/null || echo 0)
+    expected="a Ü.evtx=ok 9 |b-victim.evtx=error 0 $message|c.evtx=ok 9 "
+    if [ "$ws" = 2 ] && [ "$inputs" = "$expected" ] && [ "$incidents" = 5 ] &&
+        [ "$seconds" -lt 30 ]; then
+        pass "$fault $options: exit 2, '$message', the others read ($seconds s)"
+    else
+        fail "$fault $options: exit $ws, $incidents incidents, $seconds s, inputs $inputs"
+        head -3 "$WORK/w.err"
+    fi
+}
+
+# Workers are child crashsig.exe processes: the same report as Linux through them, and a crash
+# or a hang in one costs that input only.
+check_workers() {
+    make_worker_inputs "$WINEPREFIX/drive_c/Workers ログ"
+    make_worker_inputs "$WORK/Workers ログ"
+    blank='s#^([[:space:]]*"(path|file)":[[:space:]]*)".*"#\1"-"#'
+    ls=$(run "$WORK/l.raw" "$WORK/l.err" "$LINUX" scan --format json --jobs 2 "$WORK/Workers ログ")
+    ws=$(run "$WORK/w.raw" "$WORK/w.err" "$WINE" "$EXE" scan --format json --jobs 2 \
+        'C:\Workers ログ')
+    sed -E "$blank" "$WORK/l.raw" >"$WORK/l.out"
+    sed -E "$blank" "$WORK/w.raw" >"$WORK/w.out"
+    if [ "$ls" = "$ws" ]; then same "C:\\Workers ログ with --jobs 2 (exit $ws)" "$WORK/l.out" \
+        "$WORK/w.out"; else fail "C:\\Workers ログ with --jobs 2: exit $ls and $ws"; fi
+    chunk="while reading chunks 0-0" file="while reading the file"
+    check_isolated crash:victim "--jobs 2" "libevtx crashed (exception 0xc0000005) $chunk"
+    check_isolated crash:victim "--jobs 1 --no-prefilter" \
+        "libevtx crashed (exception 0xc0000005) $file"
+    check_isolated hang:victim "--jobs 2" "libevtx hung $chunk (no progress for 2 s; stopped)"
+    check_isolated hang:victim "--jobs 3 --no-prefilter" \
+        "libevtx hung $file (no progress for 2 s; stopped)"
 }
 
 # --state in a non-ASCII folder: the second run over the same log reports nothing new, the
@@ -338,6 +394,7 @@ main() {
     FORMATS=$(formats)
     check_fixtures
     check_scan_paths
+    check_workers
     check_odd_paths
     check_state
     check_bad_inputs

@@ -32,6 +32,7 @@
 #include "crashsig/state.h"
 #include "crashsig/timeutil.h"
 #include "progress.h"
+#include "scan_worker.h"
 
 enum { EXIT_CLEAN = 0, EXIT_INCIDENTS = 1, EXIT_TROUBLE = 2 };
 
@@ -833,6 +834,18 @@ static int command_scan(int argc, char **argv)
     return rc;
 }
 
+/* `crashsig __worker DESCRIPTION`: not for people, and not in --help.  On Windows the scan
+ * starts crashsig.exe this way for each task (workers_win32.c, docs/windows.md); its frames go
+ * to stdout, which the Windows entry point has put in binary mode. */
+static int command_worker(int argc, char **argv)
+{
+    if (argc != 2)
+        return usage_error("%s", "__worker takes one task description");
+    fflush(stdout); /* nothing is buffered there; the frames bypass stdio */
+    int status = scan_run_worker_task(argv[1], fileno(stdout));
+    return status < 0 ? usage_error("bad task description '%s'", argv[1]) : status;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
@@ -854,5 +867,7 @@ int main(int argc, char **argv)
                          : usage_error("%s", "signatures takes no arguments");
     if (strcmp(command, "explain") == 0)
         return command_explain(argc - 1, argv + 1);
+    if (strcmp(command, "__worker") == 0)
+        return command_worker(argc - 1, argv + 1);
     return usage_error("unknown command '%s' (use scan, signatures or explain)", command);
 }

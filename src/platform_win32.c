@@ -271,6 +271,10 @@ FILE *platform_fopen(const char *path, const char *mode)
     }
     FILE *f = _wfopen(wpath, wmode);
     free(wpath);
+    /* msvcrt makes the handle inheritable; the scan's worker processes (workers_win32.c) must
+     * not get the --state file or a report, whatever CreateProcessW's handle list does */
+    if (f)
+        SetHandleInformation((HANDLE)_get_osfhandle(_fileno(f)), HANDLE_FLAG_INHERIT, 0);
     return f;
 }
 
@@ -626,6 +630,13 @@ double platform_monotonic_seconds(void)
     if (!QueryPerformanceFrequency(&frequency) || !QueryPerformanceCounter(&count))
         return 0;
     return (double)count.QuadPart / (double)frequency.QuadPart;
+}
+
+void platform_crash(void)
+{
+    /* msvcrt's raise(SIGSEGV) only calls exit(3); a real exception goes the way a fault does:
+     * to the unhandled-exception filter, and ends the process with its code */
+    RaiseException(EXCEPTION_ACCESS_VIOLATION, EXCEPTION_NONCONTINUABLE, 0, NULL);
 }
 
 void platform_sleep_ms(unsigned ms)

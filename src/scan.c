@@ -5,16 +5,16 @@
  *     reader_scan_file -> merge in file and chunk order -> dotnet_crash_parse / app_error_parse
  *     -> correlator -> catalog_classify -> incident_fingerprint -> findings_group
  *
- * The reading happens in forked worker processes (workers.h), several at a time with --jobs,
- * so that a crash or a hang inside libevtx costs one input, not the scan; see "workers" below
- * for why the output cannot depend on --jobs.
+ * The reading happens in worker processes (workers.h), several at a time with --jobs, so that
+ * a crash or a hang inside libevtx costs one input, not the scan; see "workers" below for why
+ * the output cannot depend on --jobs.  On Windows a worker is a new crashsig.exe that gets its
+ * task as a line of text (describe_task, scan_run_worker_task).
  *
  * Not for: option parsing, output, exit statuses (cli.c and report.c).
  */
 #include "crashsig/scan.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +22,7 @@
 #include "crashsig/correlator.h"
 #include "crashsig/platform.h"
 #include "event_wire.h"
+#include "scan_worker.h"
 #include "workers.h"
 
 /* Directory trees deeper than this are not log folders; stop rather than loop on bind mounts. */
@@ -29,6 +30,24 @@
 
 static const uint32_t DOTNET_EVENT_IDS[] = {1023, 1025, 1026, 1027, 1028};
 static const uint32_t APP_ERROR_EVENT_IDS[] = {1000};
+
+/* The events crashsig reads, as the reader's filter: built the same way in the scanning process
+ * and in a worker started by description, so both read the same records.  Not copied: filter
+ * points into wants. */
+struct scan_filter {
+    struct reader_want wants[2];
+    struct reader_filter filter;
+};
+
+static void scan_filter_init(struct scan_filter *f)
+{
+    f->wants[0] = (struct reader_want){CATALOG_DOTNET_PROVIDER, DOTNET_EVENT_IDS,
+                                       sizeof(DOTNET_EVENT_IDS) / sizeof(DOTNET_EVENT_IDS[0])};
+    f->wants[1] =
+        (struct reader_want){CATALOG_APP_ERROR_PROVIDER, APP_ERROR_EVENT_IDS,
+                             sizeof(APP_ERROR_EVENT_IDS) / sizeof(APP_ERROR_EVENT_IDS[0])};
+    f->filter = (struct reader_filter){f->wants, 2};
+}
 
 struct path_list {
     size_t count, capacity;
@@ -316,9 +335,10 @@ static void worker_progress(uint64_t bytes, void *ctx)
     worker_flush(out, true); /* progress is also the stall limit's heartbeat */
 }
 
-/* Test hook (tests/test_workers.c): CRASHSIG_TEST_WORKER_FAULT=crash:TEXT or hang:TEXT makes
- * the worker of every task whose path contains TEXT die by SIGSEGV or stop forever, the way a
- * libevtx fault would. */
+/* Test hook (tests/test_workers.c, scripts/test-windows.sh): CRASHSIG_TEST_WORKER_FAULT=
+ * crash:TEXT or hang:TEXT makes the worker of every task whose path contains TEXT die by a
+ * memory fault (SIGSEGV; an access violation on Windows) or stop forever, the way a libevtx
+ * fault would. */
 static void simulate_fault(const char *path)
 {
     const char *fault = getenv("CRASHSIG_TEST_WORKER_FAULT");
@@ -326,7 +346,7 @@ static void simulate_fault(const char *path)
     if (colon == NULL || colon[1] == '\0' || strstr(path, colon + 1) == NULL)
         return;
     if (strncmp(fault, "crash:", 6) == 0)
-        raise(SIGSEGV);
+        platform_crash();
     if (strncmp(fault, "hang:", 5) == 0)
         for (;;)
             platform_sleep_ms(60000);
@@ -374,7 +394,76 @@ static int run_task(long index, int fd, void *ctx)
     return out.failed ? 1 : 0;
 }
 
+/* A decimal number at *p followed by one space; advances *p past the space.  -1 otherwise. */
+static int parse_count(const char **p, uint64_t *out)
+{
+    if (**p < '0' || **p > '9') /* strtoull would also take spaces and a sign */
+        return -1;
+    char *end;
+    errno = 0;
+    *out = strtoull(*p, &end, 10);
+    if (errno || *end != ' ')
+        return -1;
+    *p = end + 1;
+    return 0;
+}
+
+/* "file PATH" or "chunks FIRST COUNT PATH" (describe_task): fills t and returns the path, or
+ * NULL when the line is not one of these. */
+static const char *parse_description(const char *text, struct task *t)
+{
+    const char *p = text;
+    if (strncmp(text, "file ", 5) == 0) {
+        t->whole_file = true;
+        p += 5;
+    } else if (strncmp(text, "chunks ", 7) == 0) {
+        p += 7;
+        if (parse_count(&p, &t->first_chunk) != 0 || parse_count(&p, &t->chunk_count) != 0 ||
+            t->chunk_count == 0)
+            return NULL;
+    } else {
+        return NULL;
+    }
+    return *p ? p : NULL;
+}
+
+int scan_run_worker_task(const char *description, int fd)
+{
+    struct task t = {0};
+    const char *path = parse_description(description, &t);
+    if (path == NULL)
+        return -1;
+    struct scan_filter filter;
+    scan_filter_init(&filter);
+    struct file_entry file = {.path = path};
+    struct scan_job job = {
+        .filter = &filter.filter, .file_count = 1, .files = &file, .task_count = 1, .tasks = &t};
+    job.pf = prefilter_new(job.filter); /* as scan_files makes it: the same chunks qualify */
+    workers_enter_child(fd);
+    int status = run_task(0, fd, &job);
+    prefilter_free(job.pf);
+    return status;
+}
+
 /* ---- in the scanning process ------------------------------------------------------------- */
+
+/* The task as scan_run_worker_task reads it, for a worker that is a new process (Windows). */
+static char *describe_task(long index, void *ctx)
+{
+    const struct scan_job *job = ctx;
+    const struct task *t = &job->tasks[index];
+    const char *path = job->files[t->file].path;
+    char head[64];
+    if (t->whole_file)
+        snprintf(head, sizeof(head), "file ");
+    else
+        snprintf(head, sizeof(head), "chunks %llu %llu ", (unsigned long long)t->first_chunk,
+                 (unsigned long long)t->chunk_count);
+    size_t size = strlen(head) + strlen(path) + 1;
+    char *line = cs_xmalloc(size);
+    snprintf(line, size, "%s%s", head, path);
+    return line;
+}
 
 static void report_progress(struct scan_job *job)
 {
@@ -432,7 +521,8 @@ static int take_frame(long index, uint8_t type, const uint8_t *p, size_t n, void
     return -1;
 }
 
-/* "libevtx crashed (signal 11) while reading chunks 256-511" */
+/* "libevtx crashed (signal 11) while reading chunks 256-511"; on Windows "(exception
+ * 0xc0000005)" */
 static void describe_failure(const struct scan_job *job, const struct task *t, char *out,
                              size_t size)
 {
@@ -445,7 +535,11 @@ static void describe_failure(const struct scan_job *job, const struct task *t, c
     const struct worker_end *e = &t->end;
     switch (e->outcome) {
     case WORKER_CRASHED:
-        snprintf(out, size, "libevtx crashed (signal %d) while reading %s", e->signal, where);
+        if (e->exception)
+            snprintf(out, size, "libevtx crashed (exception 0x%08x) while reading %s",
+                     (unsigned)e->exception, where);
+        else
+            snprintf(out, size, "libevtx crashed (signal %d) while reading %s", e->signal, where);
         break;
     case WORKER_HUNG:
         snprintf(out, size, "libevtx hung while reading %s (no progress for %u s; stopped)", where,
@@ -586,19 +680,14 @@ static unsigned stall_seconds(void)
 static void scan_files(struct scan_state *state, const struct path_list *files,
                        const struct scan_options *options)
 {
-    const struct reader_want wants[] = {
-        {CATALOG_DOTNET_PROVIDER, DOTNET_EVENT_IDS,
-         sizeof(DOTNET_EVENT_IDS) / sizeof(DOTNET_EVENT_IDS[0])},
-        {CATALOG_APP_ERROR_PROVIDER, APP_ERROR_EVENT_IDS,
-         sizeof(APP_ERROR_EVENT_IDS) / sizeof(APP_ERROR_EVENT_IDS[0])},
-    };
-    const struct reader_filter filter = {wants, sizeof(wants) / sizeof(wants[0])};
+    struct scan_filter filter;
+    scan_filter_init(&filter);
     struct scan_job job = {.options = options,
-                           .filter = &filter,
+                           .filter = &filter.filter,
                            .state = state,
                            .file_count = files->count,
                            .stall_seconds = stall_seconds()};
-    job.pf = prefilter_new(&filter);
+    job.pf = prefilter_new(&filter.filter);
     job.files = cs_xcalloc(files->count + 1, sizeof(*job.files));
     job.progress.files_total = files->count;
     size_t first_input = state->result->input_count;
@@ -615,7 +704,8 @@ static void scan_files(struct scan_state *state, const struct path_list *files,
             complete_file(&job, &job.files[i]);
     }
     feed_complete_files(&job);
-    const struct worker_callbacks callbacks = {next_task, run_task, take_frame, task_ended};
+    const struct worker_callbacks callbacks = {next_task, run_task, take_frame, task_ended,
+                                               describe_task};
     workers_run(job_count(options), job.stall_seconds, &callbacks, &job);
     feed_complete_files(&job);
     for (size_t i = 0; i < job.task_count; i++)

@@ -54,6 +54,11 @@ static double now_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+void workers_enter_child(int fd)
+{
+    (void)fd; /* a fork already has what it needs: run_in_child */
+}
+
 int workers_write_all(int fd, const void *data, size_t size)
 {
     const uint8_t *p = data;

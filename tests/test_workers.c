@@ -6,6 +6,10 @@
  * The faults are real process deaths: the test hook CRASHSIG_TEST_WORKER_FAULT=crash:TEXT
  * (hang:TEXT) makes the worker of each input whose path contains TEXT raise SIGSEGV (stop
  * forever) where libevtx would, and CRASHSIG_WORKER_TIMEOUT shortens the stall limit.
+ *
+ * Also `crashsig __worker DESCRIPTION`, the way Windows starts a worker (workers_win32.c; the
+ * Wine tests in scripts/test-windows.sh run it there): its frames on stdout, exit 0, and a bad
+ * description refused.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -140,12 +144,47 @@ static void test_no_fault_no_error(void **state)
     cJSON_Delete(report);
 }
 
+/* Runs `crashsig __worker description`; the exit status, and whether stdout ended with the
+ * WIRE_DONE frame (payload length 0, type 5). */
+static int run_worker(const char *description, bool *done)
+{
+    char *argv[] = {(char *)CRASHSIG_BINARY, "__worker", (char *)description, NULL};
+    struct process_result r;
+    assert_int_equal(run_process(argv, NULL, 60, &r), 0);
+    static const char DONE[5] = {0, 0, 0, 0, 5};
+    *done = r.out_size >= 5 && memcmp(r.out + r.out_size - 5, DONE, 5) == 0;
+    int status = r.signal ? -r.signal : r.exit_status;
+    process_result_free(&r);
+    return status;
+}
+
+static void test_worker_by_description(void **state)
+{
+    (void)state;
+    bool done;
+    assert_int_equal(run_worker("file " SOURCE_DIR "/fixtures/demo.evtx", &done), 0);
+    assert_true(done);
+    assert_int_equal(run_worker("chunks 0 1 " SOURCE_DIR "/fixtures/demo.evtx", &done), 0);
+    assert_true(done);
+    const char *bad[] = {"",
+                         "file ",
+                         "chunks 0 " SOURCE_DIR "/fixtures/demo.evtx",
+                         "chunks -1 1 x.evtx",
+                         "chunks 0 0 x.evtx",
+                         "range 0 1 x.evtx"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        if (run_worker(bad[i], &done) != 2)
+            fail_msg("'%s' was not refused", bad[i]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_no_fault_no_error),
         cmocka_unit_test(test_crash_is_one_input_error),
         cmocka_unit_test(test_hang_is_one_input_error),
+        cmocka_unit_test(test_worker_by_description),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

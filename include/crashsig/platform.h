@@ -146,6 +146,11 @@ double platform_monotonic_seconds(void);
 /* Sleeps for about ms milliseconds. */
 void platform_sleep_ms(unsigned ms);
 
+/* Ends the process the way a memory fault inside libevtx would: SIGSEGV on POSIX, an access
+ * violation (exit code 0xC0000005) on Windows.  Only for the CRASHSIG_TEST_WORKER_FAULT test
+ * hook (scan.c). */
+void platform_crash(void);
+
 /*
  * Opens path read-only with libevtx: libevtx_file_open on POSIX, libevtx_file_open_wide with the
  * UTF-16 path on Windows.  Returns what libevtx returns (1 on success, -1 with *error set).

@@ -1,0 +1,19 @@
+/*
+ * scan_worker.h - the worker side of a scan for systems where a worker is a new process, not a
+ * fork (Windows: workers_win32.c starts `crashsig __worker DESCRIPTION`): run one task from its
+ * one-line description and write its frames (event_wire.h) to a file descriptor.
+ *
+ * Internal to crashsig (scan.c and cli.c), not part of the library's interface: the
+ * description is whatever this very build of scan.c wrote, and may change with it.
+ *
+ * Not for: starting or watching workers (workers.h), or the scan itself (scan.h).
+ */
+#ifndef CRASHSIG_SCAN_WORKER_H
+#define CRASHSIG_SCAN_WORKER_H
+
+/* Runs the task described ("file PATH" or "chunks FIRST COUNT PATH") as a forked worker would,
+ * writing its frames to fd.  Returns the worker's exit status (0, or 1 when fd failed), or -1
+ * when the description is not one. */
+int scan_run_worker_task(const char *description, int fd);
+
+#endif

@@ -849,7 +849,7 @@ static int command_worker(int argc, char **argv)
 int main(int argc, char **argv)
 {
     if (argc < 2)
-        return usage_error("%s", "no command given");
+        return usage_error("%s", "no command given; to scan logs: crashsig scan PATH...");
     const char *command = argv[1];
     if (strcmp(command, "--help") == 0 || strcmp(command, "-h") == 0 ||
         strcmp(command, "help") == 0) {
@@ -869,5 +869,13 @@ int main(int argc, char **argv)
         return command_explain(argc - 1, argv + 1);
     if (strcmp(command, "__worker") == 0)
         return command_worker(argc - 1, argv + 1);
+    /* "crashsig app.evtx" or "crashsig logs/": the scan command was left out */
+    struct platform_file_info info;
+    bool looks_like_scan =
+        strstr(command, ".evtx") != NULL ||
+        (platform_file_info(command, true, &info, NULL) == 0 && info.kind != PLATFORM_MISSING);
+    if (looks_like_scan)
+        return usage_error("unknown command '%s'; to scan, put 'scan' first: crashsig scan %s%s",
+                           command, command, argc > 2 ? " ..." : "");
     return usage_error("unknown command '%s' (use scan, signatures or explain)", command);
 }

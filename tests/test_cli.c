@@ -329,6 +329,12 @@ static void test_usage_errors(void **state)
     process_result_free(&r);
     crashsig(&r, "frobnicate", NULL);
     assert_int_equal(r.exit_status, 2);
+    assert_non_null(strstr(r.err, "unknown command 'frobnicate' (use scan"));
+    process_result_free(&r);
+    /* a path where the command belongs: say how to scan it */
+    crashsig(&r, "fixtures/demo.evtx", NULL);
+    assert_int_equal(r.exit_status, 2);
+    assert_non_null(strstr(r.err, "crashsig scan fixtures/demo.evtx"));
     process_result_free(&r);
     crashsig(&r, "--version", NULL);
     assert_int_equal(r.exit_status, 0);

@@ -21,6 +21,8 @@
 #define DEFAULT_MAX_FRAMES 12
 #define INCIDENTS_LISTED   5
 #define COMPUTERS_LISTED   8
+#define OVERVIEW_APP_WIDTH 28
+#define OVERVIEW_LISTED    15
 #define WRAP_COLUMN        92
 
 struct text_out {
@@ -258,16 +260,22 @@ static void print_exception(struct text_out *o, const struct incident *incident)
     }
 }
 
-/* "CRITICAL async-void-threadpool  w3wp.exe  3 incidents  [1cee82d527c9c574]", no newline */
-static void print_finding_header(struct text_out *o, const struct finding *f)
+/* "CRITICAL", coloured, padded to 8 columns. */
+static void put_severity(struct text_out *o, enum severity severity)
 {
-    style(o, severity_color(f->severity));
+    style(o, severity_color(severity));
     char upper[16];
-    snprintf(upper, sizeof(upper), "%s", severity_name(f->severity));
+    snprintf(upper, sizeof(upper), "%s", severity_name(severity));
     for (char *c = upper; *c; c++)
         *c = (char)(*c - ('a' <= *c && *c <= 'z' ? 32 : 0));
     fprintf(o->f, "%-8s", upper);
     style(o, "\x1b[0m");
+}
+
+/* "CRITICAL async-void-threadpool  w3wp.exe  3 incidents  [1cee82d527c9c574]", no newline */
+static void print_finding_header(struct text_out *o, const struct finding *f)
+{
+    put_severity(o, f->severity);
     style(o, "\x1b[1m");
     fprintf(o->f, " %s", f->signature->id);
     style(o, "\x1b[0m");
@@ -420,6 +428,70 @@ static void print_known(struct text_out *o, const struct scan_result *result,
 }
 
 /* Whether an earlier finding printed in full already explained this signature. */
+/* A time to the second: the overview has no room for 100 ns. */
+static void put_time_to_seconds(struct text_out *o, cs_filetime t)
+{
+    char text[CS_LOCAL_TIME_SIZE];
+    report_format_time(t, o->local, text);
+    char *dot = strchr(text, '.');
+    if (dot) {
+        const char *rest = dot + 1 + strspn(dot + 1, "0123456789");
+        memmove(dot, rest, strlen(rest) + 1);
+    }
+    fputs(text, o->f);
+}
+
+/* With several findings, one line for each before the details, so that what died, how often
+ * and of what fits on one screen. */
+static void print_overview(struct text_out *o, const struct scan_result *result,
+                           const struct report_options *options)
+{
+    size_t shown = 0, id_width = 0, app_width = 0;
+    cs_filetime first = 0, last = 0;
+    for (size_t i = 0; i < result->findings.count; i++) {
+        const struct finding *f = &result->findings.items[i];
+        if (report_finding_known(options, i))
+            continue;
+        size_t id = strlen(f->signature->id), app = strlen(f->application);
+        id_width = id > id_width ? id : id_width;
+        app_width = app > app_width ? app : app_width;
+        first = shown == 0 || f->first < first ? f->first : first;
+        last = f->last > last ? f->last : last;
+        shown++;
+    }
+    if (shown < 2)
+        return;
+    app_width = app_width > OVERVIEW_APP_WIDTH ? OVERVIEW_APP_WIDTH : app_width;
+    fprintf(o->f, "%zu findings, ", shown);
+    put_time_to_seconds(o, first);
+    fputs(" to ", o->f);
+    put_time_to_seconds(o, last);
+    fputs(":\n", o->f);
+    size_t listed = 0;
+    for (size_t i = 0; i < result->findings.count; i++) {
+        const struct finding *f = &result->findings.items[i];
+        if (report_finding_known(options, i))
+            continue;
+        fputs("  ", o->f);
+        put_severity(o, f->severity);
+        fprintf(o->f, "  %-*s  ", (int)id_width, f->signature->id);
+        put_safe(o, f->application);
+        size_t app = strlen(f->application);
+        fprintf(o->f, "%*s  %4zu incident%s", (int)(app < app_width ? app_width - app : 0), "",
+                f->count, f->count == 1 ? "" : "s");
+        if (f->exception) {
+            fputs(f->count == 1 ? "   " : "  ", o->f);
+            put_safe(o, f->exception);
+        }
+        fputc('\n', o->f);
+        if (++listed == OVERVIEW_LISTED && shown > listed) {
+            fprintf(o->f, "  ... and %zu more findings, below\n", shown - listed);
+            break;
+        }
+    }
+    fputc('\n', o->f);
+}
+
 static bool explained_before(const struct scan_result *result, size_t index,
                              const struct report_options *options)
 {
@@ -448,6 +520,7 @@ int report_write_text(FILE *out, const struct scan_result *result,
     print_inputs(&o, result);
     if (result->input_count && (result->findings.count || result->inputs[0].warning_count))
         fputc('\n', out);
+    print_overview(&o, result, options);
     for (size_t i = 0; i < result->findings.count; i++) {
         if (report_finding_known(options, i))
             continue;

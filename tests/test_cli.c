@@ -402,6 +402,21 @@ static void test_text_report_names_signature_and_fix(void **state)
     assert_non_null(strstr(r.out, "Task.WhenAll"));
     assert_null(strchr(r.out, '\x1b'));
     process_result_free(&r);
+
+    /* several findings: one line each first, most severe first, then the details */
+    crashsig(&r, "scan", "--color", "never", "fixtures/demo.evtx", NULL);
+    assert_int_equal(r.exit_status, 1);
+    const char *overview =
+        "\n3 findings, 2026-03-02T09:12:44Z to 2026-03-02T09:48:10Z:\n"
+        "  CRITICAL  async-void-threadpool  w3wp.exe                  3 incidents  "
+        "System.InvalidOperationException\n"
+        "  CRITICAL  threadpool-workitem    w3wp.exe                  1 incident   "
+        "System.NullReferenceException\n"
+        "  MEDIUM    native-crash           ContosoLicenseSvc.exe     1 incident   c0000005\n\n"
+        "CRITICAL async-void-threadpool";
+    if (strncmp(r.out, overview, strlen(overview)) != 0)
+        fail_msg("the demo report does not start with the overview:\n%.600s", r.out);
+    process_result_free(&r);
 }
 
 static void test_directory_is_scanned_recursively(void **state)

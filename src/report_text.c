@@ -214,7 +214,11 @@ static const char *kind_label(enum dotnet_crash_kind kind)
     }
 }
 
-static void print_exception(struct text_out *o, const struct incident *incident)
+/* The exception and runtime from one incident's .NET event, where the process died from
+ * another's 1000 (the latest of the finding that has each: a lost 1000 must not hide where
+ * the others died). */
+static void print_exception(struct text_out *o, const struct incident *incident,
+                            const struct incident *with_fault)
 {
     if (incident->dotnet) {
         const struct dotnet_crash *crash = &incident->dotnet->crash;
@@ -243,8 +247,8 @@ static void print_exception(struct text_out *o, const struct incident *incident)
             fputc('\n', o->f);
         }
     }
-    if (incident->app_error) {
-        const struct app_error *fault = &incident->app_error->fault;
+    if (with_fault) {
+        const struct app_error *fault = &with_fault->app_error->fault;
         fputs("  Died in    ", o->f);
         put_safe(o, fault->module_name ? fault->module_name : "(unknown module)");
         if (fault->has_exception_code) {
@@ -293,7 +297,12 @@ static void print_finding(struct text_out *o, const struct scan_result *result,
     fprintf(o->f, "\n  %s\n", sig->title);
 
     const struct incident *latest = &result->incidents.items[f->incidents[f->count - 1]];
-    print_exception(o, latest);
+    const struct incident *with_fault = NULL;
+    for (size_t i = f->count; i-- > 0 && with_fault == NULL;) {
+        const struct incident *incident = &result->incidents.items[f->incidents[i]];
+        with_fault = incident->app_error ? incident : NULL;
+    }
+    print_exception(o, latest, with_fault);
     fputs("  Computers  ", o->f);
     size_t computers = f->computer_count < COMPUTERS_LISTED ? f->computer_count : COMPUTERS_LISTED;
     for (size_t i = 0; i < computers; i++) {

@@ -417,6 +417,15 @@ static void test_text_report_names_signature_and_fix(void **state)
     if (strncmp(r.out, overview, strlen(overview)) != 0)
         fail_msg("the demo report does not start with the overview:\n%.600s", r.out);
     process_result_free(&r);
+
+    /* the latest crash lost its 1000: where the process died comes from an earlier one */
+    crashsig(&r, "scan", "--color", "never", "fixtures/native_exceptions.evtx", NULL);
+    const char *block = strstr(r.out, "\nCRITICAL native-exception  w3wp.exe  2 incidents");
+    assert_non_null(block);
+    const char *died = strstr(block, "  Died in    CRYPT32.dll, exception code 0xc0000005");
+    const char *listed = strstr(block, "  Incidents\n");
+    assert_true(died != NULL && listed != NULL && died < listed);
+    process_result_free(&r);
 }
 
 static void test_directory_is_scanned_recursively(void **state)

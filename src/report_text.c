@@ -437,6 +437,16 @@ static void print_known(struct text_out *o, const struct scan_result *result,
 }
 
 /* Whether an earlier finding printed in full already explained this signature. */
+/* Terminal columns of UTF-8 text, for padding: one per character (wide CJK characters take
+ * two on most terminals; that small misalignment is accepted). */
+static size_t text_columns(const char *text)
+{
+    size_t columns = 0;
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+        columns += (*p & 0xc0) != 0x80;
+    return columns;
+}
+
 /* A time to the second: the overview has no room for 100 ns. */
 static void put_time_to_seconds(struct text_out *o, cs_filetime t)
 {
@@ -461,7 +471,7 @@ static void print_overview(struct text_out *o, const struct scan_result *result,
         const struct finding *f = &result->findings.items[i];
         if (report_finding_known(options, i))
             continue;
-        size_t id = strlen(f->signature->id), app = strlen(f->application);
+        size_t id = strlen(f->signature->id), app = text_columns(f->application);
         id_width = id > id_width ? id : id_width;
         app_width = app > app_width ? app : app_width;
         first = shown == 0 || f->first < first ? f->first : first;
@@ -485,7 +495,7 @@ static void print_overview(struct text_out *o, const struct scan_result *result,
         put_severity(o, f->severity);
         fprintf(o->f, "  %-*s  ", (int)id_width, f->signature->id);
         put_safe(o, f->application);
-        size_t app = strlen(f->application);
+        size_t app = text_columns(f->application);
         fprintf(o->f, "%*s  %4zu incident%s", (int)(app < app_width ? app_width - app : 0), "",
                 f->count, f->count == 1 ? "" : "s");
         if (f->exception) {

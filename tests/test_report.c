@@ -170,6 +170,49 @@ static void test_text_says_when_the_stack_was_cut(void **state)
     free(text);
 }
 
+/* Two findings: the overview comes first, its columns aligned also after a non-ASCII name. */
+static void test_overview_aligns_non_ascii_names(void **state)
+{
+    (void)state;
+    struct scan_result result;
+    memset(&result, 0, sizeof(result));
+    const char *apps[] = {"Überwachung.exe", "Plain.exe"};
+    for (int i = 0; i < 2; i++) {
+        struct dotnet_event *d = cs_xcalloc(1, sizeof(*d));
+        d->event.file = "a.evtx";
+        d->event.computer = cs_strdup("WEB01");
+        d->event.channel = cs_strdup("Application");
+        d->event.provider = cs_strdup(".NET Runtime");
+        d->event.time = 133000000000000000ULL + (uint64_t)i * 10000000;
+        d->event.event_id = 1026;
+        d->event.record_id = d->event.event_record_id = (uint64_t)i + 1;
+        char text[200];
+        snprintf(text, sizeof(text),
+                 "Application: %s\nFramework Version: v4.0.30319\nDescription: x\n"
+                 "Exception Info: System.Exception\n   at App.Run()\n",
+                 apps[i]);
+        assert_int_equal(dotnet_crash_parse(text, 1026, &d->crash, NULL), 0);
+        struct incident incident = {.dotnet = d, .signature = &SIG, .severity = SEVERITY_MEDIUM};
+        incident_fingerprint(&incident);
+        incident_list_push(&result.incidents, &incident);
+    }
+    findings_group(&result.incidents, &result.findings);
+    char *text = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&text, &size);
+    struct report_options options = {.fail_on = SEVERITY_LOW};
+    assert_int_equal(report_write_text(f, &result, &options), 0);
+    fclose(f);
+    scan_result_free(&result);
+    const char *a = strstr(text, "\xc3\x9c"), *b = strstr(text, "Plain.exe");
+    assert_non_null(a);
+    assert_non_null(b);
+    /* columns from the name to "1 incident": Ü is two bytes but one column */
+    const char *ca = strstr(a, "1 incident"), *cb = strstr(b, "1 incident");
+    assert_int_equal((ca - a) - 1, cb - b);
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -178,6 +221,7 @@ int main(void)
         cmocka_unit_test(test_json_escapes_and_keeps_nulls),
         cmocka_unit_test(test_text_caps_the_computer_list),
         cmocka_unit_test(test_text_says_when_the_stack_was_cut),
+        cmocka_unit_test(test_overview_aligns_non_ascii_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -142,21 +142,21 @@ static uint64_t read_fast(const char *path)
         pf = prefilter_new(&FILTER);
     struct input_report report;
     input_report_init(&report, path);
-    struct evtx_header header;
-    uint64_t chunks = 0, kept = 0;
-    if (reader_plan_file(path, pf, &header, &chunks, &report) != 1) {
+    struct reader_layout layout;
+    uint64_t kept = 0;
+    if (reader_plan_file(path, pf, &layout, &report) != 1) {
         input_report_free(&report);
         return UINT64_MAX;
     }
     struct reader_range range;
     memset(&range, 0, sizeof(range));
     struct cs_error err = {{0}};
-    int rc = reader_scan_range(path, &FILTER, pf, 0, chunks, count_event, &kept, NULL, NULL, &range,
-                               &err);
+    int rc = reader_scan_range(path, &FILTER, pf, 0, layout.chunk_count, count_event, &kept, NULL,
+                               NULL, &range, &err);
     FUZZ_CHECK(rc == 0 || err.message[0] != '\0', "a failed range says why");
     if (rc == 0) {
         FUZZ_CHECK(range.events_kept == kept, "the range counts the events handed over");
-        reader_report_ranges(&report, &header, &range, 1);
+        reader_report_ranges(&report, &layout, &range, 1);
     }
     reader_range_free(&range);
     input_report_free(&report);

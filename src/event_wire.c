@@ -125,6 +125,7 @@ void wire_put_range(struct wire_buffer *b, const struct reader_range *r)
     put_u64(b, r->tally.counted_chunks);
     put_u64(b, r->tally.damaged_chunks);
     put_u8(b, r->tally.unsupported);
+    put_u64(b, r->tally.damaged_past_count);
     put_u64(b, r->events_kept);
     put_u64(b, r->parsed_records);
     put_u64(b, r->unreadable_records);
@@ -338,6 +339,7 @@ int wire_get_range(const uint8_t *payload, size_t size, struct reader_range *r)
     r->tally.counted_chunks = get_u64(&c);
     r->tally.damaged_chunks = get_u64(&c);
     r->tally.unsupported = get_u8(&c) != 0;
+    r->tally.damaged_past_count = get_u64(&c);
     r->events_kept = get_u64(&c);
     r->parsed_records = get_u64(&c);
     r->unreadable_records = get_u64(&c);

@@ -645,7 +645,7 @@ bool prefilter_tally_chunk(const struct evtx_header *header, uint64_t index,
         return true;
     }
     if (facts->damage & CHUNK_ZERO_FILLED) { /* libevtx_chunk_read returned 0 */
-        tally->damaged_chunks += inside;
+        tally->damaged_chunks += inside;     /* past the count: an unused, preallocated chunk */
         return inside;
     }
     bool damaged = facts->damage != 0;
@@ -657,7 +657,11 @@ bool prefilter_tally_chunk(const struct evtx_header *header, uint64_t index,
         tally->recovered_records += facts->live_count;
     tally->recovered_records += facts->slack_count;
     tally->damaged_chunks += inside && damaged;
-    return inside && damaged;
+    /* A dirty log's header is stale, so the chunks past its count hold real records; libevtx
+     * reads them without checking, and a cut or flipped one loses records. */
+    bool past_count = !inside && damaged && prefilter_chunk_is_live(header, index);
+    tally->damaged_past_count += past_count;
+    return (inside || past_count) && damaged;
 }
 
 void prefilter_tally_add(struct evtx_tally *sum, const struct evtx_tally *part)
@@ -667,6 +671,7 @@ void prefilter_tally_add(struct evtx_tally *sum, const struct evtx_tally *part)
     sum->counted_chunks += part->counted_chunks;
     sum->damaged_chunks += part->damaged_chunks;
     sum->unsupported = sum->unsupported || part->unsupported;
+    sum->damaged_past_count += part->damaged_past_count;
 }
 
 uint32_t prefilter_file_damage(const struct evtx_header *header, const struct evtx_tally *tally)

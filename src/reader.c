@@ -363,8 +363,8 @@ static ssize_t read_at(int fd, uint8_t *buf, size_t size, uint64_t offset)
     return (ssize_t)done;
 }
 
-int reader_plan_file(const char *path, const struct prefilter *pf, struct evtx_header *header,
-                     uint64_t *chunk_count, struct input_report *report)
+int reader_plan_file(const char *path, const struct prefilter *pf, struct reader_layout *layout,
+                     struct input_report *report)
 {
     if (check_openable(path, report) != 0)
         return -1;
@@ -379,14 +379,29 @@ int reader_plan_file(const char *path, const struct prefilter *pf, struct evtx_h
     int size_rc = platform_fd_size(fd, &size);
     platform_close(fd);
     if (got != (ssize_t)sizeof(data) || size_rc != 0 ||
-        prefilter_parse_header(pf, data, header) != 0 ||
-        header->header_block_size != EVTX_FILE_HEADER_SIZE)
+        prefilter_parse_header(pf, data, &layout->header) != 0 ||
+        layout->header.header_block_size != EVTX_FILE_HEADER_SIZE)
         return 0;
-    *chunk_count = (size - EVTX_FILE_HEADER_SIZE) / EVTX_CHUNK_SIZE;
+    layout->chunk_count = (size - EVTX_FILE_HEADER_SIZE) / EVTX_CHUNK_SIZE;
+    layout->cut_chunk_bytes = (uint32_t)((size - EVTX_FILE_HEADER_SIZE) % EVTX_CHUNK_SIZE);
     return 1;
 }
 
 /* ---- the input report ------------------------------------------------------------------ */
+
+/* A file that ends inside a chunk was cut (a copy that stopped, a full disk): whatever that
+ * chunk held is lost, whatever libevtx says of the rest. */
+static void warn_cut_chunk(struct input_report *report, const struct reader_layout *layout)
+{
+    if (layout->cut_chunk_bytes == 0)
+        return;
+    unsigned long long offset = EVTX_FILE_HEADER_SIZE + layout->chunk_count * EVTX_CHUNK_SIZE;
+    input_report_warn(report,
+                      "chunk %llu (file offset %llu): the file ends %u bytes into this %u-byte "
+                      "chunk; it was cut, and the records of this chunk are lost",
+                      (unsigned long long)layout->chunk_count, offset, layout->cut_chunk_bytes,
+                      EVTX_CHUNK_SIZE);
+}
 
 static void warn_file_damage(struct input_report *report, const struct evtx_header *h,
                              uint32_t damage, uint64_t counted)
@@ -476,9 +491,10 @@ static void warn_ranges(struct input_report *report, const struct reader_range *
     }
 }
 
-void reader_report_ranges(struct input_report *report, const struct evtx_header *header,
+void reader_report_ranges(struct input_report *report, const struct reader_layout *layout,
                           const struct reader_range *ranges, size_t range_count)
 {
+    const struct evtx_header *header = &layout->header;
     struct evtx_tally tally = {0};
     uint64_t unreadable = 0;
     for (size_t i = 0; i < range_count; i++) {
@@ -497,8 +513,10 @@ void reader_report_ranges(struct input_report *report, const struct evtx_header 
     if (missing)
         input_report_warn(report, "the file ended %llu chunks early (it shrank while being read)",
                           (unsigned long long)missing);
-    warn_ranges(report, ranges, range_count, tally.damaged_chunks);
-    bool damaged = file_damage || tally.damaged_chunks || unreadable || missing;
+    warn_cut_chunk(report, layout);
+    warn_ranges(report, ranges, range_count, tally.damaged_chunks + tally.damaged_past_count);
+    bool damaged = file_damage || tally.damaged_chunks || tally.damaged_past_count || unreadable ||
+                   missing || layout->cut_chunk_bytes;
     report->status = damaged ? INPUT_DAMAGED : INPUT_OK;
 }
 
@@ -545,7 +563,7 @@ static void range_note_unreadable(struct reader_range *range, uint64_t chunk, ui
  * damaged and how, and where a record libevtx could not parse lies. */
 struct structure {
     bool valid;
-    struct evtx_header header;
+    struct reader_layout layout;
     struct reader_range range; /* all chunks */
     uint64_t chunks;
     uint16_t *live_count, *slack_count; /* per chunk */
@@ -563,7 +581,8 @@ static void structure_scan(const char *path, const struct prefilter *pf, struct 
 {
     struct input_report scratch;
     input_report_init(&scratch, path);
-    int plan = reader_plan_file(path, pf, &s->header, &s->chunks, &scratch);
+    int plan = reader_plan_file(path, pf, &s->layout, &scratch);
+    s->chunks = s->layout.chunk_count;
     input_report_free(&scratch);
     int fd = plan == 1 ? platform_open_read(path) : -1;
     if (fd < 0)
@@ -580,7 +599,7 @@ static void structure_scan(const char *path, const struct prefilter *pf, struct 
         for (size_t k = 0; k + EVTX_CHUNK_SIZE <= (size_t)got; k += EVTX_CHUNK_SIZE, index++) {
             struct chunk_facts facts = {0};
             prefilter_check_chunk(pf, buf + k, &facts);
-            if (prefilter_tally_chunk(&s->header, index, &facts, &s->range.tally))
+            if (prefilter_tally_chunk(&s->layout.header, index, &facts, &s->range.tally))
                 range_note_damage(&s->range, index, &facts);
             s->live_count[index] = (uint16_t)facts.live_count;
             s->slack_count[index] = (uint16_t)facts.slack_count;
@@ -601,7 +620,7 @@ static bool locate_record(const struct structure *s, bool recovered, uint64_t in
                           uint64_t *chunk, uint32_t *position, bool *in_slack)
 {
     for (uint64_t c = 0; c < s->chunks; c++) {
-        bool live = prefilter_chunk_is_live(&s->header, c);
+        bool live = prefilter_chunk_is_live(&s->layout.header, c);
         uint64_t here = recovered == live ? 0 : s->live_count[c];
         if (index < here) {
             *chunk = c, *position = (uint32_t)index, *in_slack = false;
@@ -703,23 +722,32 @@ static void close_libevtx(libevtx_file_t *file)
     libevtx_error_free(&error);
 }
 
+/* Damage libevtx opens without a word: a file cut inside a chunk, a damaged chunk past a
+ * dirty log's stale chunk count. */
+static bool structure_damaged_beyond_libevtx(const struct structure *s)
+{
+    return s->valid && (s->layout.cut_chunk_bytes || s->range.tally.damaged_past_count);
+}
+
 /* Damage warnings from the structure, or libevtx's bare verdict when it has none. */
 static void warn_structure(struct input_report *report, const struct structure *s, bool corrupted)
 {
     size_t before = report->warning_count;
     if (s->valid) {
-        uint32_t file_damage = prefilter_file_damage(&s->header, &s->range.tally);
-        warn_file_damage(report, &s->header, file_damage, s->range.tally.counted_chunks);
+        uint32_t file_damage = prefilter_file_damage(&s->layout.header, &s->range.tally);
+        warn_file_damage(report, &s->layout.header, file_damage, s->range.tally.counted_chunks);
+        warn_cut_chunk(report, &s->layout);
         struct reader_range damage_only = {.damage_count = s->range.damage_count,
                                            .damage = s->range.damage};
-        warn_ranges(report, &damage_only, 1, s->range.tally.damaged_chunks);
+        warn_ranges(report, &damage_only, 1,
+                    s->range.tally.damaged_chunks + s->range.tally.damaged_past_count);
     }
     if (corrupted && report->warning_count == before && !s->valid &&
-        s->header.header_block_size != EVTX_FILE_HEADER_SIZE)
+        s->layout.header.header_block_size != EVTX_FILE_HEADER_SIZE)
         input_report_warn(report,
                           "file header: damaged (header block size %u, not %u, and libevtx "
                           "flags the file as corrupted); read as far as possible",
-                          s->header.header_block_size, EVTX_FILE_HEADER_SIZE);
+                          s->layout.header.header_block_size, EVTX_FILE_HEADER_SIZE);
     else if (corrupted && report->warning_count == before)
         input_report_warn(report, "libevtx flags the file as corrupted (a dirty, unsynchronized "
                                   "or damaged log); read as far as possible");
@@ -743,7 +771,7 @@ static int read_without_unsupported(const struct reader_filter *filter, const st
     int rc = scan_range(report->path, filter, pf, 0, s->chunks, true, fn, ctx, progress,
                         progress_ctx, &range, &err);
     if (rc == 0)
-        reader_report_ranges(report, &s->header, &range, 1);
+        reader_report_ranges(report, &s->layout, &range, 1);
     else
         set_error(report, "%s", err.message);
     reader_range_free(&range);
@@ -815,7 +843,9 @@ int reader_scan_file_progress(const char *path, const struct reader_filter *filt
                          .progress_ctx = progress_ctx};
         read_all_records(file, path, &s, pf, &w, report);
         close_libevtx(file);
-        report->status = (corrupted || report->unreadable_records) ? INPUT_DAMAGED : INPUT_OK;
+        bool damaged =
+            corrupted || report->unreadable_records || structure_damaged_beyond_libevtx(&s);
+        report->status = damaged ? INPUT_DAMAGED : INPUT_OK;
     }
     structure_free(&s);
     prefilter_free(pf);

@@ -249,7 +249,7 @@ struct task {
 struct file_entry {
     const char *path;
     struct input_report *report;
-    struct evtx_header header;
+    struct reader_layout layout;
     uint64_t size, bytes_read;
     size_t first_task, task_count, tasks_ended;
     bool complete; /* every task ended and the report is final */
@@ -288,8 +288,8 @@ static void plan_file(struct scan_job *job, size_t index)
 {
     struct file_entry *f = &job->files[index];
     f->first_task = job->task_count;
-    uint64_t chunks = 0;
-    int plan = reader_plan_file(f->path, job->pf, &f->header, &chunks, f->report);
+    int plan = reader_plan_file(f->path, job->pf, &f->layout, f->report);
+    uint64_t chunks = f->layout.chunk_count;
     if (plan < 0)
         return;
     if (plan == 0 || job->options->no_prefilter) {
@@ -603,7 +603,7 @@ static void complete_file(struct scan_job *job, struct file_entry *f)
         struct reader_range *ranges = cs_xcalloc(f->task_count + 1, sizeof(*ranges));
         for (size_t i = 0; i < f->task_count; i++)
             ranges[i] = tasks[i].range;
-        reader_report_ranges(f->report, &f->header, ranges, f->task_count);
+        reader_report_ranges(f->report, &f->layout, ranges, f->task_count);
         free(ranges);
     }
 }

@@ -102,7 +102,7 @@ static void test_range_and_report_round_trip(void **state)
                              .unreadable_records = 2,
                              .unreadable_recovered = 1,
                              .missing_chunks = 4};
-    r.tally = (struct evtx_tally){100, 7, 199, 2, true};
+    r.tally = (struct evtx_tally){100, 7, 199, 2, true, 3};
     r.damage_count = 1;
     r.damage = cs_xcalloc(1, sizeof(*r.damage));
     r.damage[0] = (struct reader_damage){300, CHUNK_BAD_HEADER_CRC, 5, 10, 20};
@@ -126,6 +126,7 @@ static void test_range_and_report_round_trip(void **state)
     assert_int_equal(back.tally.counted_chunks, 199);
     assert_int_equal(back.tally.damaged_chunks, 2);
     assert_true(back.tally.unsupported);
+    assert_int_equal(back.tally.damaged_past_count, 3);
     assert_int_equal(back.events_kept, 3);
     assert_int_equal(back.parsed_records, 9);
     assert_int_equal(back.unreadable_records, 2);

@@ -117,20 +117,24 @@ uint64_t prefilter_record_id(const uint8_t *chunk, uint16_t offset);
  * the tallies summed).  Chunk indexes are the chunk's position in the file, from 0.
  */
 struct evtx_tally {
-    uint64_t records;           /* what libevtx_file_get_number_of_records will say */
-    uint64_t recovered_records; /* what libevtx_file_get_number_of_recovered_records will say */
-    uint64_t counted_chunks;    /* chunks libevtx counts against the header's chunk count */
-    uint64_t damaged_chunks;    /* chunks whose damage makes libevtx flag the file corrupted,
-                                   and unsupported chunks */
-    bool unsupported;           /* a chunk libevtx cannot read at all: it refuses the file,
-                                   and crashsig reads the other chunks without it */
+    uint64_t records;            /* what libevtx_file_get_number_of_records will say */
+    uint64_t recovered_records;  /* what libevtx_file_get_number_of_recovered_records will say */
+    uint64_t counted_chunks;     /* chunks libevtx counts against the header's chunk count */
+    uint64_t damaged_chunks;     /* chunks whose damage makes libevtx flag the file corrupted,
+                                    and unsupported chunks */
+    bool unsupported;            /* a chunk libevtx cannot read at all: it refuses the file,
+                                    and crashsig reads the other chunks without it */
+    uint64_t damaged_past_count; /* damaged chunks past the header's chunk count whose records
+                                    a dirty log lists as live: libevtx does not flag these, but
+                                    their records may be lost, so crashsig does */
 };
 
 /* True when libevtx lists the records of chunk index as records, false when as recovered
  * records (a chunk past the header's chunk count in a log that was closed cleanly). */
 bool prefilter_chunk_is_live(const struct evtx_header *header, uint64_t index);
 
-/* Adds one chunk to the tally.  Returns true when its damage counts as file corruption. */
+/* Adds one chunk to the tally.  Returns true when its damage counts as file corruption, or as
+ * damage crashsig reports though libevtx does not (damaged_past_count). */
 bool prefilter_tally_chunk(const struct evtx_header *header, uint64_t index,
                            const struct chunk_facts *facts, struct evtx_tally *tally);
 

@@ -96,14 +96,21 @@ bool reader_filter_wants(const struct reader_filter *filter, const char *provide
 
 /* ---- the fast path, by chunk ranges ---------------------------------------------------- */
 
+/* Where an input's chunks lie, as reader_plan_file finds them. */
+struct reader_layout {
+    struct evtx_header header;
+    uint64_t chunk_count;     /* whole chunks after the file header */
+    uint32_t cut_chunk_bytes; /* the file ends this far into one more chunk (0: it does not) */
+};
+
 /*
  * Looks at path before it is split into ranges: returns 1 when it can be read by chunk ranges
- * (header and chunk_count filled), 0 when only libevtx on the whole file can say what it holds
- * (a file too short for a header, an unusual header block size: use reader_scan_file), and -1
- * when it cannot be read at all (report->error set, as reader_scan_file would set it).
+ * (layout filled), 0 when only libevtx on the whole file can say what it holds (a file too
+ * short for a header, an unusual header block size: use reader_scan_file), and -1 when it
+ * cannot be read at all (report->error set, as reader_scan_file would set it).
  */
-int reader_plan_file(const char *path, const struct prefilter *pf, struct evtx_header *header,
-                     uint64_t *chunk_count, struct input_report *report);
+int reader_plan_file(const char *path, const struct prefilter *pf, struct reader_layout *layout,
+                     struct input_report *report);
 
 /* A chunk whose damage makes libevtx flag the file corrupted. */
 struct reader_damage {
@@ -159,7 +166,7 @@ int reader_scan_range(const char *path, const struct reader_filter *filter,
 
 /* Fills report (counts, warnings, status) from the ranges that together cover the file, in
  * chunk order. */
-void reader_report_ranges(struct input_report *report, const struct evtx_header *header,
+void reader_report_ranges(struct input_report *report, const struct reader_layout *layout,
                           const struct reader_range *ranges, size_t range_count);
 
 #endif

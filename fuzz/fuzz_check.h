@@ -256,17 +256,17 @@ static inline void fuzz_check_xml(const char *text, size_t n)
 
 /* ---- the reports -------------------------------------------------------------------------- */
 
-typedef int (*fuzz_writer_fn)(FILE *, const struct scan_result *, const struct report_options *);
+typedef int (*fuzz_writer_fn)(FILE *, const struct run_result *, const struct report_options *);
 
 /* Renders result with writer into memory and returns the text (caller frees), length in *n. */
-static inline char *fuzz_render(fuzz_writer_fn writer, const struct scan_result *result,
+static inline char *fuzz_render(fuzz_writer_fn writer, const struct run_result *result,
                                 const struct catalog *catalog, size_t *n)
 {
     char *text = NULL;
     size_t size = 0;
     FILE *f = open_memstream(&text, &size);
     FUZZ_CHECK(f != NULL, "open_memstream");
-    struct report_options options = {.color = false, .fail_on = SEVERITY_LOW, .catalog = catalog};
+    struct report_options options = {.color = false, .catalog = catalog};
     FUZZ_CHECK(writer(f, result, &options) == 0, "report writer failed on a memory stream");
     FUZZ_CHECK(fclose(f) == 0, "fclose");
     *n = size;
@@ -305,7 +305,7 @@ static inline void fuzz_check_sarif_report(const char *text, size_t n)
 }
 
 /* Every report format crashsig has, checked for its promises. */
-static inline void fuzz_check_reports(const struct scan_result *result,
+static inline void fuzz_check_reports(const struct run_result *result,
                                       const struct catalog *catalog)
 {
     size_t n;
@@ -343,7 +343,7 @@ static inline const struct catalog *fuzz_builtin_catalog(void)
  * (the slow part, so the parser targets do it for half of their inputs). */
 static inline void fuzz_finish(struct correlator *c, bool render)
 {
-    struct scan_result result;
+    struct run_result result;
     memset(&result, 0, sizeof(result));
     correlator_finish(c, &result.incidents);
     correlator_free(c);
@@ -362,7 +362,7 @@ static inline void fuzz_finish(struct correlator *c, bool render)
     findings_group(&result.incidents, &result.findings);
     if (render)
         fuzz_check_reports(&result, NULL);
-    scan_result_free(&result);
+    run_result_free(&result);
 }
 
 /* fuzz_finish for one .NET event and/or one 1000 the target built (ownership passes). */

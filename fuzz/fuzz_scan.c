@@ -68,13 +68,13 @@ static void write_input(const char *path, const uint8_t *data, size_t size)
     FUZZ_CHECK(fwrite(data, 1, size, f) == size && fclose(f) == 0, "short write");
 }
 
-static void check_result(const struct scan_result *result)
+static void check_result(const struct run_result *result)
 {
     FUZZ_CHECK(result->input_count == 1, "the input is reported exactly once");
     const struct input_report *in = &result->inputs[0];
     FUZZ_CHECK(in->status != INPUT_ERROR || (in->error && in->error[0]), "an error says why");
     FUZZ_CHECK(in->status == INPUT_ERROR || in->error == NULL, "only errors have an error");
-    FUZZ_CHECK(scan_result_has_errors(result) == (in->status == INPUT_ERROR), "has_errors");
+    FUZZ_CHECK(run_result_has_errors(result) == (in->status == INPUT_ERROR), "has_errors");
     FUZZ_CHECK(result->findings.count <= result->incidents.count, "findings group incidents");
 }
 
@@ -178,12 +178,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (hash % 16 != 0)
         return 0;
     struct scan_options options = {.catalog = fuzz_builtin_catalog(), .jobs = 1};
-    struct scan_result result;
+    struct run_result result = {.fail_on = SEVERITY_LOW};
     struct cs_error err = {{0}};
     const char *paths[] = {path};
     FUZZ_CHECK(scan_run(&options, paths, 1, &result, &err) == 0, "scan_run fails only on catalog");
     check_result(&result);
     fuzz_check_reports(&result, options.catalog);
-    scan_result_free(&result);
+    run_result_free(&result);
     return 0;
 }

@@ -20,6 +20,7 @@
 
 #include "fuzz_check.h"
 
+#include "crashsig/scan.h"
 #include "crashsig/state.h"
 
 /* Two temporary files per process (the input, and the state written back); removed at exit. */
@@ -97,17 +98,17 @@ static void run_with(struct state *state)
 {
     struct scan_options options = {.catalog = fuzz_builtin_catalog(), .jobs = 1};
     options.carried_events = state_carried_events(state, &options.carried_event_count);
-    struct scan_result result;
+    struct run_result result = {.fail_on = SEVERITY_LOW};
     struct cs_error err = {{0}};
     FUZZ_CHECK(scan_run(&options, NULL, 0, &result, &err) == 0, "scan of carried events");
     fuzz_check_reports(&result, NULL);
     bool *keep = cs_xcalloc(result.incidents.count, sizeof(bool));
     struct state_outcome outcome;
-    state_record_run(state, &result, 0, keep, &outcome);
+    state_record_run(state, &result, keep, &outcome);
     FUZZ_CHECK(outcome.reported + outcome.already_seen <= result.incidents.count,
                "each incident is reported or seen at most once");
     free(keep);
-    scan_result_free(&result);
+    run_result_free(&result);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -1,7 +1,7 @@
 /*
  * baseline.c - read and write baselines of finding fingerprints (baseline.h).
  *
- * Not for: deciding the exit status (cli.c) or how known findings are shown (report_*.c).
+ * Not for: deciding the exit status (result.c) or how known findings are shown (report_*.c).
  */
 #include "crashsig/baseline.h"
 
@@ -11,7 +11,7 @@
 
 #include <cJSON.h>
 
-#include "crashsig/platform.h"
+#include "crashsig/text_file.h"
 #include "json_write.h"
 #include "report_util.h"
 
@@ -30,33 +30,6 @@ static bool is_fingerprint(const char *text)
 static int compare_fingerprints(const void *a, const void *b)
 {
     return strcmp(a, b);
-}
-
-static char *read_text(const char *path, size_t *size, struct cs_error *err)
-{
-    FILE *f = platform_fopen(path, "rb");
-    if (f == NULL) {
-        cs_error_set(err, "cannot read baseline %s: %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 65536, len = 0, n;
-    char *text = cs_xmalloc(cap);
-    while ((n = fread(text + len, 1, cap - len, f)) > 0) {
-        len += n;
-        if (len == cap && cap >= (size_t)MAX_BASELINE_FILE_SIZE)
-            break;
-        if (len == cap)
-            text = cs_xrealloc(text, cap *= 2);
-    }
-    bool failed = ferror(f) || len == (size_t)MAX_BASELINE_FILE_SIZE;
-    fclose(f);
-    if (failed) {
-        cs_error_set(err, "cannot read baseline %s: read error or too large", path);
-        free(text);
-        return NULL;
-    }
-    *size = len;
-    return text;
 }
 
 static int read_findings(const char *path, const cJSON *findings, struct baseline *out,
@@ -92,8 +65,11 @@ int baseline_load(const char *path, struct baseline *out, struct cs_error *err)
 {
     memset(out, 0, sizeof(*out));
     size_t size;
-    char *text = read_text(path, &size, err);
-    if (text == NULL)
+    char *text;
+    int read = text_file_read(path, "baseline", MAX_BASELINE_FILE_SIZE, &text, &size, err);
+    if (read == 1)
+        cs_error_set(err, "cannot read baseline %s: %s", path, strerror(ENOENT));
+    if (read != 0)
         return -1;
     cJSON *root = cJSON_ParseWithLength(text, size);
     free(text);
@@ -129,10 +105,12 @@ bool baseline_contains(const struct baseline *baseline, const char *fingerprint)
                    sizeof(*baseline->fingerprints), compare_fingerprints) != NULL;
 }
 
-void baseline_mark(const struct baseline *baseline, const struct scan_result *result, bool *known)
+void baseline_mark(const struct baseline *baseline, struct run_result *result)
 {
+    result->has_baseline = true;
     for (size_t i = 0; i < result->findings.count; i++)
-        known[i] = baseline_contains(baseline, result->findings.items[i].fingerprint);
+        result->findings.items[i].known =
+            baseline && baseline_contains(baseline, result->findings.items[i].fingerprint);
 }
 
 static void add_time(cJSON *obj, const char *key, cs_filetime t)
@@ -169,7 +147,7 @@ static cJSON *finding_entry(const struct finding *f)
     return obj;
 }
 
-int baseline_write(FILE *out, const struct scan_result *result)
+int baseline_write(FILE *out, const struct run_result *result)
 {
     size_t n = result->findings.count;
     const struct finding **sorted = cs_xcalloc(n, sizeof(*sorted));

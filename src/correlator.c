@@ -34,12 +34,16 @@ struct correlator {
     struct app_error_event **app_errors;
 };
 
+uint64_t correlator_window_ticks(uint64_t window_ms)
+{
+    uint64_t ms = window_ms ? window_ms : CORRELATOR_DEFAULT_WINDOW_MS;
+    return ms > UINT64_MAX / CS_TICKS_PER_MS ? UINT64_MAX : ms * CS_TICKS_PER_MS;
+}
+
 struct correlator *correlator_new(uint64_t window_ms)
 {
     struct correlator *c = cs_xcalloc(1, sizeof(*c));
-    uint64_t ms = window_ms ? window_ms : CORRELATOR_DEFAULT_WINDOW_MS;
-    /* a window beyond the FILETIME range means "any gap"; it must not wrap to a small one */
-    c->window_ticks = ms > UINT64_MAX / CS_TICKS_PER_MS ? UINT64_MAX : ms * CS_TICKS_PER_MS;
+    c->window_ticks = correlator_window_ticks(window_ms);
     return c;
 }
 

@@ -2,12 +2,14 @@
  * incident_filter.c - keep the incidents a filter asks for and regroup the findings
  * (incident_filter.h).
  *
- * Not for: parsing the options that build a filter (cli.c, timeutil.h).
+ * Not for: parsing the options that build a filter (the CLI, timeutil.h).
  */
 #include "crashsig/incident_filter.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+#include "crashsig/signatures.h"
 
 bool incident_filter_is_empty(const struct incident_filter *filter)
 {
@@ -41,34 +43,14 @@ bool incident_filter_match(const struct incident_filter *filter, const struct in
                      incident->signature ? incident->signature->id : "");
 }
 
-size_t scan_result_keep(struct scan_result *result, const bool *keep)
-{
-    struct incident_list *list = &result->incidents;
-    size_t kept = 0;
-    for (size_t i = 0; i < list->count; i++) {
-        if (keep[i]) {
-            list->items[kept++] = list->items[i];
-        } else {
-            dotnet_event_free(list->items[i].dotnet);
-            app_error_event_free(list->items[i].app_error);
-        }
-    }
-    size_t removed = list->count - kept;
-    list->count = kept;
-    /* findings point into the incident list by index: rebuild them for the new list */
-    finding_list_free(&result->findings);
-    findings_group(&result->incidents, &result->findings);
-    return removed;
-}
-
-size_t incident_filter_apply(const struct incident_filter *filter, struct scan_result *result)
+size_t incident_filter_apply(const struct incident_filter *filter, struct run_result *result)
 {
     if (incident_filter_is_empty(filter))
         return 0;
     bool *keep = cs_xcalloc(result->incidents.count, sizeof(bool));
     for (size_t i = 0; i < result->incidents.count; i++)
         keep[i] = incident_filter_match(filter, &result->incidents.items[i]);
-    size_t removed = scan_result_keep(result, keep);
+    size_t removed = run_result_keep(result, keep);
     free(keep);
     return removed;
 }

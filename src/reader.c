@@ -41,63 +41,10 @@
 /* Chunks in one in-memory image handed to libevtx. */
 #define IMAGE_CHUNKS 16
 
-const char *input_status_name(enum input_status status)
-{
-    switch (status) {
-    case INPUT_OK:
-        return "ok";
-    case INPUT_DAMAGED:
-        return "damaged";
-    case INPUT_ERROR:
-        return "error";
-    }
-    return "error";
-}
-
-void input_report_init(struct input_report *report, const char *path)
-{
-    memset(report, 0, sizeof(*report));
-    report->path = cs_strdup(path);
-}
-
-void input_report_free(struct input_report *report)
-{
-    free(report->path);
-    for (size_t i = 0; i < report->warning_count; i++)
-        free(report->warnings[i]);
-    free(report->warnings);
-    free(report->error);
-    memset(report, 0, sizeof(*report));
-}
-
 static void add_line(size_t *count, char ***lines, const char *line)
 {
     *lines = cs_xrealloc(*lines, (*count + 1) * sizeof(**lines));
     (*lines)[(*count)++] = cs_strdup(line);
-}
-
-void input_report_warn(struct input_report *report, const char *fmt, ...)
-{
-    char line[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof(line), fmt, ap);
-    va_end(ap);
-    add_line(&report->warning_count, &report->warnings, line);
-}
-
-static void set_error(struct input_report *report, const char *fmt, ...) CS_PRINTF_FORMAT(2, 3);
-
-static void set_error(struct input_report *report, const char *fmt, ...)
-{
-    char line[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof(line), fmt, ap);
-    va_end(ap);
-    free(report->error);
-    report->error = cs_strdup(line);
-    report->status = INPUT_ERROR;
 }
 
 /* The first line of libevtx's error backtrace: the innermost function, which says what was
@@ -309,33 +256,35 @@ static int check_openable(const char *path, struct input_report *report)
     struct platform_file_info info;
     int rc = platform_file_info(path, true, &info, NULL);
     if (rc != 0 || info.kind == PLATFORM_MISSING) {
-        set_error(report, "cannot open: %s", strerror(rc != 0 ? errno : ENOENT));
+        input_report_fail(report, "cannot open: %s", strerror(rc != 0 ? errno : ENOENT));
         return -1;
     }
     if (info.kind == PLATFORM_DIRECTORY) {
-        set_error(report, "is a directory, not an .evtx file");
+        input_report_fail(report, "is a directory, not an .evtx file");
         return -1;
     }
     if (info.kind != PLATFORM_FILE) { /* opening a FIFO waits for a writer: forever */
-        set_error(report, "not a regular file (a pipe, socket or device), not an .evtx file");
+        input_report_fail(report,
+                          "not a regular file (a pipe, socket or device), not an .evtx file");
         return -1;
     }
     FILE *f = platform_fopen(path, "rb");
     if (f == NULL) {
-        set_error(report, "cannot open: %s", strerror(errno));
+        input_report_fail(report, "cannot open: %s", strerror(errno));
         return -1;
     }
     char magic[8] = {0};
     size_t got = fread(magic, 1, sizeof(magic), f);
     fclose(f);
     if (got < sizeof(magic) || memcmp(magic, "ElfFile", 8) != 0) {
-        set_error(report, got == 0 ? "empty file, not an EVTX log"
-                                   : "not an EVTX log (no ElfFile signature)");
+        input_report_fail(report, got == 0 ? "empty file, not an EVTX log"
+                                           : "not an EVTX log (no ElfFile signature)");
         return -1;
     }
     if (info.size < EVTX_FILE_HEADER_SIZE) {
-        set_error(report, "cut off inside its file header (%llu of %u bytes): no record to read",
-                  (unsigned long long)info.size, EVTX_FILE_HEADER_SIZE);
+        input_report_fail(report,
+                          "cut off inside its file header (%llu of %u bytes): no record to read",
+                          (unsigned long long)info.size, EVTX_FILE_HEADER_SIZE);
         return -1;
     }
     return 0;
@@ -370,7 +319,7 @@ int reader_plan_file(const char *path, const struct prefilter *pf, struct reader
         return -1;
     int fd = platform_open_read(path);
     if (fd < 0) {
-        set_error(report, "cannot open: %s", strerror(errno));
+        input_report_fail(report, "cannot open: %s", strerror(errno));
         return -1;
     }
     uint8_t data[EVTX_FILE_HEADER_SIZE];
@@ -699,7 +648,7 @@ static libevtx_file_t *open_with_libevtx(const char *path, struct input_report *
     libevtx_file_t *file = NULL;
     if (libevtx_file_initialize(&file, &error) != 1) {
         libevtx_error_free(&error);
-        set_error(report, "libevtx could not be initialised");
+        input_report_fail(report, "libevtx could not be initialised");
         return NULL;
     }
     if (platform_evtx_open(file, path, &error) != 1) {
@@ -707,7 +656,7 @@ static libevtx_file_t *open_with_libevtx(const char *path, struct input_report *
         describe_libevtx_error(error, why, sizeof(why));
         libevtx_error_free(&error);
         libevtx_file_free(&file, NULL);
-        set_error(report, "libevtx cannot read it%s%s", why[0] ? ": " : "", why);
+        input_report_fail(report, "libevtx cannot read it%s%s", why[0] ? ": " : "", why);
         return NULL;
     }
     return file;
@@ -773,7 +722,7 @@ static int read_without_unsupported(const struct reader_filter *filter, const st
     if (rc == 0)
         reader_report_ranges(report, &s->layout, &range, 1);
     else
-        set_error(report, "%s", err.message);
+        input_report_fail(report, "%s", err.message);
     reader_range_free(&range);
     return rc;
 }

@@ -197,30 +197,29 @@ static cJSON *input_object(const struct input_report *in)
 }
 
 /* What the baseline, the filters and --state did to this report; null where not used. */
-static void add_run_context(cJSON *obj, const struct scan_result *result,
-                            const struct report_options *opt)
+static void add_run_context(cJSON *obj, const struct run_result *result)
 {
     size_t known = 0;
     for (size_t i = 0; i < result->findings.count; i++)
-        known += report_finding_known(opt, i);
-    if (opt->has_baseline) {
+        known += result->findings.items[i].known;
+    if (result->has_baseline) {
         cJSON_AddNumberToObject(obj, "known_findings", (double)known);
         cJSON_AddNumberToObject(obj, "new_findings", (double)(result->findings.count - known));
     } else {
         cJSON_AddNullToObject(obj, "known_findings");
         cJSON_AddNullToObject(obj, "new_findings");
     }
-    cJSON_AddNumberToObject(obj, "hidden_by_filters", (double)opt->hidden_by_filters);
-    if (opt->increment) {
+    cJSON_AddNumberToObject(obj, "hidden_by_filters", (double)result->omitted.hidden_by_filters);
+    if (result->has_state) {
         cJSON *state = cJSON_AddObjectToObject(obj, "state");
-        cJSON_AddNumberToObject(state, "already_seen", (double)opt->increment->already_seen);
-        cJSON_AddNumberToObject(state, "held_back", (double)opt->increment->held_back);
+        cJSON_AddNumberToObject(state, "already_seen", (double)result->omitted.already_seen);
+        cJSON_AddNumberToObject(state, "held_back", (double)result->omitted.held_back);
     } else {
         cJSON_AddNullToObject(obj, "state");
     }
 }
 
-static cJSON *summary_object(const struct scan_result *result, const struct report_options *opt)
+static cJSON *summary_object(const struct run_result *result)
 {
     size_t by_severity[SEVERITY_CRITICAL + 1] = {0}, paired = 0, damaged = 0, failed = 0;
     uint64_t records = 0;
@@ -244,19 +243,20 @@ static cJSON *summary_object(const struct scan_result *result, const struct repo
     cJSON *sev = cJSON_AddObjectToObject(obj, "by_severity");
     for (int s = SEVERITY_CRITICAL; s >= SEVERITY_LOW; s--)
         cJSON_AddNumberToObject(sev, severity_name((enum severity)s), (double)by_severity[s]);
-    enum severity max = scan_result_max_severity(result);
+    enum severity max = run_result_max_severity(result);
     if (max == SEVERITY_NONE)
         cJSON_AddNullToObject(obj, "max_severity");
     else
         cJSON_AddStringToObject(obj, "max_severity", severity_name(max));
-    cJSON_AddStringToObject(obj, "fail_on", severity_name(opt->fail_on));
-    add_run_context(obj, result, opt);
+    cJSON_AddStringToObject(obj, "fail_on", severity_name(result->fail_on));
+    add_run_context(obj, result);
     return obj;
 }
 
-int report_write_json(FILE *out, const struct scan_result *result,
+int report_write_json(FILE *out, const struct run_result *result,
                       const struct report_options *options)
 {
+    (void)options; /* JSON has no presentation choices: always UTC, never colour */
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "schema", REPORT_JSON_SCHEMA);
     cJSON *tool = cJSON_AddObjectToObject(root, "tool");
@@ -271,8 +271,8 @@ int report_write_json(FILE *out, const struct scan_result *result,
     cJSON *findings = cJSON_AddArrayToObject(root, "findings");
     for (size_t i = 0; i < result->findings.count; i++)
         cJSON_AddItemToArray(
-            findings, finding_object(&result->findings.items[i], report_finding_known(options, i)));
-    cJSON_AddItemToObject(root, "summary", summary_object(result, options));
+            findings, finding_object(&result->findings.items[i], result->findings.items[i].known));
+    cJSON_AddItemToObject(root, "summary", summary_object(result));
 
     return cs_json_write(out, root);
 }

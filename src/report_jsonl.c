@@ -32,10 +32,11 @@ static cJSON *incident_line(const struct incident *incident, bool known)
     return line;
 }
 
-int report_write_jsonl(FILE *out, const struct scan_result *result,
+int report_write_jsonl(FILE *out, const struct run_result *result,
                        const struct report_options *options)
 {
-    bool *known = report_incidents_known(result, options);
+    (void)options; /* JSON Lines has no presentation choices: always UTC, never colour */
+    bool *known = report_incidents_known(result);
     int rc = 0;
     for (size_t i = 0; i < result->incidents.count && rc == 0; i++) {
         cJSON *line = incident_line(&result->incidents.items[i], known[i]);

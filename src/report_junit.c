@@ -63,7 +63,7 @@ static void put_xml(FILE *out, const char *text, bool attribute)
 
 /* The text report's block for a finding, captured through a temporary file (portable where
  * open_memstream is not). */
-static char *finding_evidence(const struct scan_result *result, size_t finding,
+static char *finding_evidence(const struct run_result *result, size_t finding,
                               const struct report_options *options)
 {
     FILE *tmp = tmpfile();
@@ -79,7 +79,7 @@ static char *finding_evidence(const struct scan_result *result, size_t finding,
     return text;
 }
 
-static void put_failure(FILE *out, const struct scan_result *result, size_t index,
+static void put_failure(FILE *out, const struct run_result *result, size_t index,
                         const struct report_options *options)
 {
     const struct finding *f = &result->findings.items[index];
@@ -95,20 +95,20 @@ static void put_failure(FILE *out, const struct scan_result *result, size_t inde
 }
 
 /* The findings of sig that do not fail the run, one line each. */
-static void put_passing_findings(FILE *out, const struct scan_result *result,
-                                 const struct signature *sig, const struct report_options *options)
+static void put_passing_findings(FILE *out, const struct run_result *result,
+                                 const struct signature *sig)
 {
     bool open = false;
     for (size_t i = 0; i < result->findings.count; i++) {
         const struct finding *f = &result->findings.items[i];
-        if (f->signature != sig || report_finding_fails(result, i, options))
+        if (f->signature != sig || run_result_finding_fails(result, &result->findings.items[i]))
             continue;
         if (!open)
             fputs("      <system-out>", out);
         open = true;
         char *summary = report_finding_summary(f);
         fprintf(out, "%s %s: ",
-                report_finding_known(options, i) ? "known (in the baseline)" : "below --fail-on",
+                result->findings.items[i].known ? "known (in the baseline)" : "below --fail-on",
                 severity_name(f->severity));
         put_xml(out, summary, false);
         fprintf(out, " [%s]\n", f->fingerprint);
@@ -118,16 +118,17 @@ static void put_passing_findings(FILE *out, const struct scan_result *result,
         fputs("</system-out>\n", out);
 }
 
-static void put_signature_case(FILE *out, const struct scan_result *result,
+static void put_signature_case(FILE *out, const struct run_result *result,
                                const struct signature *sig, const struct report_options *options)
 {
     fputs("    <testcase classname=\"" SIGNATURE_CLASSNAME "\" name=\"", out);
     put_xml(out, sig->id, true);
     fputs("\">\n", out);
     for (size_t i = 0; i < result->findings.count; i++)
-        if (result->findings.items[i].signature == sig && report_finding_fails(result, i, options))
+        if (result->findings.items[i].signature == sig &&
+            run_result_finding_fails(result, &result->findings.items[i]))
             put_failure(out, result, i, options);
-    put_passing_findings(out, result, sig, options);
+    put_passing_findings(out, result, sig);
     fputs("    </testcase>\n", out);
 }
 
@@ -155,8 +156,8 @@ static void put_input_case(FILE *out, const struct input_report *in)
 }
 
 /* The signatures that get a test case: the catalog's, else those with findings, each once. */
-static size_t case_signatures(const struct scan_result *result,
-                              const struct report_options *options, const struct signature ***out)
+static size_t case_signatures(const struct run_result *result, const struct report_options *options,
+                              const struct signature ***out)
 {
     size_t count = 0;
     if (options->catalog) {
@@ -177,7 +178,7 @@ static size_t case_signatures(const struct scan_result *result,
     return count;
 }
 
-int report_write_junit(FILE *out, const struct scan_result *result,
+int report_write_junit(FILE *out, const struct run_result *result,
                        const struct report_options *options)
 {
     const struct signature **sigs;
@@ -187,7 +188,7 @@ int report_write_junit(FILE *out, const struct scan_result *result,
         bool failed = false;
         for (size_t i = 0; i < result->findings.count && !failed; i++)
             failed = result->findings.items[i].signature == sigs[s] &&
-                     report_finding_fails(result, i, options);
+                     run_result_finding_fails(result, &result->findings.items[i]);
         failures += failed;
     }
     for (size_t i = 0; i < result->input_count; i++)
@@ -205,7 +206,7 @@ int report_write_junit(FILE *out, const struct scan_result *result,
     fprintf(out,
             "    <properties>\n      <property name=\"crashsig.version\" value=\"%s\"/>\n"
             "      <property name=\"fail_on\" value=\"%s\"/>\n    </properties>\n",
-            CRASHSIG_VERSION, severity_name(options->fail_on));
+            CRASHSIG_VERSION, severity_name(result->fail_on));
     for (size_t s = 0; s < sig_count; s++)
         put_signature_case(out, result, sigs[s], options);
     for (size_t i = 0; i < result->input_count; i++)

@@ -112,7 +112,7 @@ static cJSON *rule_object(const struct signature *sig)
 }
 
 /* The rules: the catalog's signatures, else those with findings; *sigs is parallel. */
-static cJSON *rules_array(const struct scan_result *result, const struct report_options *options,
+static cJSON *rules_array(const struct run_result *result, const struct report_options *options,
                           const struct signature ***sigs, size_t *count)
 {
     size_t cap = options->catalog ? catalog_count(options->catalog) : result->findings.count;
@@ -135,7 +135,7 @@ static cJSON *rules_array(const struct scan_result *result, const struct report_
 }
 
 /* Where the crash is in the code: the user frame, or the module a native crash died in. */
-static cJSON *logical_locations(const struct scan_result *result, const struct finding *f)
+static cJSON *logical_locations(const struct run_result *result, const struct finding *f)
 {
     cJSON *list = cJSON_CreateArray();
     cJSON *loc = cJSON_CreateObject();
@@ -157,7 +157,7 @@ static cJSON *logical_locations(const struct scan_result *result, const struct f
 
 /* One location per distinct file holding the finding's events, each with the logical
  * location (SARIF wants the same logical location repeated per physical one). */
-static cJSON *result_locations(const struct scan_result *result, const struct finding *f,
+static cJSON *result_locations(const struct run_result *result, const struct finding *f,
                                struct artifacts *artifacts)
 {
     cJSON *locations = cJSON_CreateArray();
@@ -182,7 +182,7 @@ static cJSON *result_locations(const struct scan_result *result, const struct fi
     return locations;
 }
 
-static cJSON *result_properties(const struct scan_result *result, const struct finding *f)
+static cJSON *result_properties(const struct run_result *result, const struct finding *f)
 {
     cJSON *props = cJSON_CreateObject();
     cJSON_AddStringToObject(props, "severity", severity_name(f->severity));
@@ -207,8 +207,8 @@ static cJSON *result_properties(const struct scan_result *result, const struct f
     return props;
 }
 
-static cJSON *result_object(const struct scan_result *result, size_t index, size_t rule_index,
-                            const struct report_options *options, struct artifacts *artifacts)
+static cJSON *result_object(const struct run_result *result, size_t index, size_t rule_index,
+                            struct artifacts *artifacts)
 {
     const struct finding *f = &result->findings.items[index];
     cJSON *obj = cJSON_CreateObject();
@@ -222,9 +222,9 @@ static cJSON *result_object(const struct scan_result *result, size_t index, size
     cJSON *fingerprints = cJSON_AddObjectToObject(obj, "partialFingerprints");
     cJSON_AddStringToObject(fingerprints, FINGERPRINT_KEY, f->fingerprint);
     cJSON_AddNumberToObject(obj, "occurrenceCount", (double)f->count);
-    if (options->has_baseline)
+    if (result->has_baseline)
         cJSON_AddStringToObject(obj, "baselineState",
-                                report_finding_known(options, index) ? "unchanged" : "new");
+                                result->findings.items[index].known ? "unchanged" : "new");
     cJSON_AddItemToObject(obj, "properties", result_properties(result, f));
     return obj;
 }
@@ -247,10 +247,10 @@ static void add_notification(cJSON *list, const char *level, const struct input_
     cJSON_AddItemToArray(list, n);
 }
 
-static cJSON *invocation_object(const struct scan_result *result, struct artifacts *artifacts)
+static cJSON *invocation_object(const struct run_result *result, struct artifacts *artifacts)
 {
     cJSON *inv = cJSON_CreateObject();
-    cJSON_AddBoolToObject(inv, "executionSuccessful", !scan_result_has_errors(result));
+    cJSON_AddBoolToObject(inv, "executionSuccessful", !run_result_has_errors(result));
     cJSON *notes = cJSON_AddArrayToObject(inv, "toolExecutionNotifications");
     for (size_t i = 0; i < result->input_count; i++) {
         const struct input_report *in = &result->inputs[i];
@@ -287,7 +287,7 @@ static size_t rule_index_of(const struct signature *const *sigs, size_t count,
     return 0;
 }
 
-int report_write_sarif(FILE *out, const struct scan_result *result,
+int report_write_sarif(FILE *out, const struct run_result *result,
                        const struct report_options *options)
 {
     struct artifacts artifacts = {0};
@@ -313,7 +313,7 @@ int report_write_sarif(FILE *out, const struct scan_result *result,
             results,
             result_object(result, i,
                           rule_index_of(sigs, sig_count, result->findings.items[i].signature),
-                          options, &artifacts));
+                          &artifacts));
     cJSON_AddItemToObject(run, "artifacts", artifacts_array(&artifacts)); /* after: all known */
     cJSON_AddItemToObject(run, "results", results);
     free(sigs);

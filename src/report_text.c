@@ -289,7 +289,7 @@ static void print_finding_header(struct text_out *o, const struct finding *f)
 }
 
 /* explain: print the signature's explanation and fix (only for its first finding). */
-static void print_finding(struct text_out *o, const struct scan_result *result,
+static void print_finding(struct text_out *o, const struct run_result *result,
                           const struct finding *f, size_t max_frames, bool explain)
 {
     const struct signature *sig = f->signature;
@@ -334,7 +334,7 @@ static void print_finding(struct text_out *o, const struct scan_result *result,
     fputc('\n', o->f);
 }
 
-static void print_inputs(struct text_out *o, const struct scan_result *result)
+static void print_inputs(struct text_out *o, const struct run_result *result)
 {
     for (size_t i = 0; i < result->input_count; i++) {
         const struct input_report *in = &result->inputs[i];
@@ -356,18 +356,17 @@ static void print_inputs(struct text_out *o, const struct scan_result *result)
 }
 
 /* What the baseline, --state and the filters did, one line each, only when they did it. */
-static void print_context(struct text_out *o, const struct scan_result *result,
-                          const struct report_options *options)
+static void print_context(struct text_out *o, const struct run_result *result)
 {
     size_t known = 0;
     for (size_t i = 0; i < result->findings.count; i++)
-        known += report_finding_known(options, i);
-    if (options->has_baseline)
+        known += result->findings.items[i].known;
+    if (result->has_baseline)
         fprintf(
             o->f, "Baseline: %zu new finding%s, %zu known (known findings do not fail the run).\n",
             result->findings.count - known, result->findings.count - known == 1 ? "" : "s", known);
-    const struct report_increment *inc = options->increment;
-    if (inc && (inc->already_seen || inc->held_back)) {
+    const struct run_omitted *inc = &result->omitted;
+    if (result->has_state && (inc->already_seen || inc->held_back)) {
         fprintf(o->f, "State: %zu incident%s seen by an earlier run, not shown again",
                 inc->already_seen, inc->already_seen == 1 ? "" : "s");
         if (inc->held_back)
@@ -378,13 +377,12 @@ static void print_context(struct text_out *o, const struct scan_result *result,
                     inc->held_back == 1 ? "its" : "their", inc->held_back == 1 ? "it" : "them");
         fputs(".\n", o->f);
     }
-    if (options->hidden_by_filters)
-        fprintf(o->f, "Filters: %zu incident%s not shown.\n", options->hidden_by_filters,
-                options->hidden_by_filters == 1 ? "" : "s");
+    if (result->omitted.hidden_by_filters)
+        fprintf(o->f, "Filters: %zu incident%s not shown.\n", result->omitted.hidden_by_filters,
+                result->omitted.hidden_by_filters == 1 ? "" : "s");
 }
 
-static void print_summary(struct text_out *o, const struct scan_result *result,
-                          const struct report_options *options)
+static void print_summary(struct text_out *o, const struct run_result *result)
 {
     size_t by[SEVERITY_CRITICAL + 1] = {0}, damaged = 0, failed = 0, paired = 0;
     for (size_t i = 0; i < result->incidents.count; i++) {
@@ -411,16 +409,15 @@ static void print_summary(struct text_out *o, const struct scan_result *result,
     if (failed)
         fprintf(o->f, ", %zu unreadable", failed);
     fprintf(o->f, ".\n");
-    print_context(o, result, options);
+    print_context(o, result);
 }
 
 /* Known findings, one line each: they are in the baseline, so the details are not news. */
-static void print_known(struct text_out *o, const struct scan_result *result,
-                        const struct report_options *options)
+static void print_known(struct text_out *o, const struct run_result *result)
 {
     bool header = false;
     for (size_t i = 0; i < result->findings.count; i++) {
-        if (!report_finding_known(options, i))
+        if (!result->findings.items[i].known)
             continue;
         if (!header)
             fputs("Known findings (in the baseline):\n", o->f);
@@ -462,14 +459,13 @@ static void put_time_to_seconds(struct text_out *o, cs_filetime t)
 
 /* With several findings, one line for each before the details, so that what died, how often
  * and of what fits on one screen. */
-static void print_overview(struct text_out *o, const struct scan_result *result,
-                           const struct report_options *options)
+static void print_overview(struct text_out *o, const struct run_result *result)
 {
     size_t shown = 0, id_width = 0, app_width = 0;
     cs_filetime first = 0, last = 0;
     for (size_t i = 0; i < result->findings.count; i++) {
         const struct finding *f = &result->findings.items[i];
-        if (report_finding_known(options, i))
+        if (result->findings.items[i].known)
             continue;
         size_t id = strlen(f->signature->id), app = text_columns(f->application);
         id_width = id > id_width ? id : id_width;
@@ -489,7 +485,7 @@ static void print_overview(struct text_out *o, const struct scan_result *result,
     size_t listed = 0;
     for (size_t i = 0; i < result->findings.count; i++) {
         const struct finding *f = &result->findings.items[i];
-        if (report_finding_known(options, i))
+        if (result->findings.items[i].known)
             continue;
         fputs("  ", o->f);
         put_severity(o, f->severity);
@@ -511,18 +507,16 @@ static void print_overview(struct text_out *o, const struct scan_result *result,
     fputc('\n', o->f);
 }
 
-static bool explained_before(const struct scan_result *result, size_t index,
-                             const struct report_options *options)
+static bool explained_before(const struct run_result *result, size_t index)
 {
     const struct finding *f = &result->findings.items[index];
     for (size_t k = 0; k < index; k++)
-        if (!report_finding_known(options, k) &&
-            result->findings.items[k].signature == f->signature)
+        if (!result->findings.items[k].known && result->findings.items[k].signature == f->signature)
             return true;
     return false;
 }
 
-int report_text_finding(FILE *out, const struct scan_result *result, size_t finding,
+int report_text_finding(FILE *out, const struct run_result *result, size_t finding,
                         const struct report_options *options)
 {
     struct text_out o = {out, false, options->local_time};
@@ -531,7 +525,7 @@ int report_text_finding(FILE *out, const struct scan_result *result, size_t find
     return ferror(out) ? -1 : 0;
 }
 
-int report_write_text(FILE *out, const struct scan_result *result,
+int report_write_text(FILE *out, const struct run_result *result,
                       const struct report_options *options)
 {
     struct text_out o = {out, options->color, options->local_time};
@@ -539,15 +533,15 @@ int report_write_text(FILE *out, const struct scan_result *result,
     print_inputs(&o, result);
     if (result->input_count && (result->findings.count || result->inputs[0].warning_count))
         fputc('\n', out);
-    print_overview(&o, result, options);
+    print_overview(&o, result);
     for (size_t i = 0; i < result->findings.count; i++) {
-        if (report_finding_known(options, i))
+        if (result->findings.items[i].known)
             continue;
         print_finding(&o, result, &result->findings.items[i], max_frames,
-                      !explained_before(result, i, options));
+                      !explained_before(result, i));
     }
-    print_known(&o, result, options);
-    print_summary(&o, result, options);
+    print_known(&o, result);
+    print_summary(&o, result);
     return ferror(out) ? -1 : 0;
 }
 

@@ -66,28 +66,15 @@ void report_format_time(cs_filetime t, bool local, char out[CS_LOCAL_TIME_SIZE])
         cs_time_format_iso(t, out);
 }
 
-bool report_finding_known(const struct report_options *options, size_t finding)
-{
-    return options->known != NULL && options->known[finding];
-}
-
-bool *report_incidents_known(const struct scan_result *result, const struct report_options *options)
+bool *report_incidents_known(const struct run_result *result)
 {
     bool *known = cs_xcalloc(result->incidents.count, sizeof(bool));
     for (size_t f = 0; f < result->findings.count; f++) {
         const struct finding *finding = &result->findings.items[f];
         for (size_t i = 0; i < finding->count; i++)
-            known[finding->incidents[i]] = report_finding_known(options, f);
+            known[finding->incidents[i]] = finding->known;
     }
     return known;
-}
-
-bool report_finding_fails(const struct scan_result *result, size_t finding,
-                          const struct report_options *options)
-{
-    const struct finding *f = &result->findings.items[finding];
-    return options->fail_on != SEVERITY_NONE && f->severity >= options->fail_on &&
-           !report_finding_known(options, finding);
 }
 
 char *report_finding_summary(const struct finding *f)

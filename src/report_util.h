@@ -1,6 +1,6 @@
 /*
  * report_util.h - what the report writers share: UTF-8 checks, JSON strings that are always
- * valid, an incident as JSON, times in UTC or local time, and whether a finding is known.
+ * valid, an incident as JSON, times in UTC or local time, and which incidents are known.
  * Private to src/report_*.c and the other writers of JSON in src/.
  *
  * Not for: anything outside src/; the interface is include/crashsig/report.h.
@@ -27,15 +27,12 @@ cJSON *report_json_incident(const struct incident *incident);
 /* "2026-03-01T10:00:00.1234567Z", or the local time with its offset; "(unknown time)" for 0. */
 void report_format_time(cs_filetime t, bool local, char out[CS_LOCAL_TIME_SIZE]);
 
-bool report_finding_known(const struct report_options *options, size_t finding);
-
 /* For each incident of result: its finding is known.  Owned by the caller. */
-bool *report_incidents_known(const struct scan_result *result,
-                             const struct report_options *options);
+bool *report_incidents_known(const struct run_result *result);
 
 /* The text report's block for one finding (evidence, stack, why and fix), without colour; the
  * JUnit writer puts it in the failure. */
-int report_text_finding(FILE *out, const struct scan_result *result, size_t finding,
+int report_text_finding(FILE *out, const struct run_result *result, size_t finding,
                         const struct report_options *options);
 
 /* "w3wp.exe crashed 3 times: System.InvalidOperationException at MyApp.Sync.Run()" */

@@ -21,6 +21,7 @@
 
 #include "crashsig/correlator.h"
 #include "crashsig/platform.h"
+#include "crashsig/timeutil.h"
 #include "event_wire.h"
 #include "scan_worker.h"
 #include "workers.h"
@@ -82,12 +83,12 @@ static bool has_evtx_extension(const char *name)
 }
 
 struct scan_state {
-    struct scan_result *result;
+    struct run_result *result;
     struct correlator *correlator;
     struct input_report *current;
 };
 
-static struct input_report *add_input(struct scan_result *result, const char *path)
+static struct input_report *add_input(struct run_result *result, const char *path)
 {
     result->inputs =
         cs_xrealloc(result->inputs, (result->input_count + 1) * sizeof(*result->inputs));
@@ -97,20 +98,17 @@ static struct input_report *add_input(struct scan_result *result, const char *pa
 }
 
 /* what, optionally followed by ": detail". */
-static void input_error(struct scan_result *result, const char *path, const char *what,
+static void input_error(struct run_result *result, const char *path, const char *what,
                         const char *detail)
 {
-    struct input_report *report = add_input(result, path);
-    char line[512];
-    snprintf(line, sizeof(line), "%s%s%s", what, detail ? ": " : "", detail ? detail : "");
-    report->error = cs_strdup(line);
-    report->status = INPUT_ERROR;
+    input_report_fail(add_input(result, path), "%s%s%s", what, detail ? ": " : "",
+                      detail ? detail : "");
 }
 
 /* Collects *.evtx below dir (sorted per directory, so the scan order is reproducible); symbolic
  * links to directories (and Windows junctions) are not followed. */
 static void expand_directory(const char *dir, int depth, struct path_list *files,
-                             struct scan_result *result)
+                             struct run_result *result)
 {
     char **names;
     size_t count;
@@ -183,12 +181,17 @@ static int on_event(struct event *ev, void *ctx)
     return 0;
 }
 
-static uint64_t file_size(const char *path)
+/* The input's size and modification time, once, before it is read: the progress line uses
+ * the size, the state the time (an export is written after everything it holds). */
+static void note_file_metadata(struct input_report *report)
 {
     struct platform_file_info info;
-    return platform_file_info(path, true, &info, NULL) == 0 && info.kind == PLATFORM_FILE
-               ? info.size
-               : 0;
+    if (platform_file_info(report->path, true, &info, NULL) != 0 || info.kind != PLATFORM_FILE)
+        return;
+    report->size = info.size;
+    /* whole seconds, rounded down: a little earlier than the export at worst, which only
+     * holds an event back a little longer */
+    report->modified = cs_time_from_unix(info.modified, 0);
 }
 
 /* ---- workers ----------------------------------------------------------------------------
@@ -266,7 +269,7 @@ struct scan_job {
     size_t task_count, task_capacity, next_task;
     struct task *tasks;
     size_t next_to_feed;
-    unsigned stall_seconds;
+    struct scan_hooks hooks; /* stall_seconds resolved */
     struct scan_progress progress;
 };
 
@@ -335,13 +338,10 @@ static void worker_progress(uint64_t bytes, void *ctx)
     worker_flush(out, true); /* progress is also the stall limit's heartbeat */
 }
 
-/* Test hook (tests/test_workers.c, scripts/test-windows.sh): CRASHSIG_TEST_WORKER_FAULT=
- * crash:TEXT or hang:TEXT makes the worker of every task whose path contains TEXT die by a
- * memory fault (SIGSEGV; an access violation on Windows) or stop forever, the way a libevtx
- * fault would. */
-static void simulate_fault(const char *path)
+/* The worker_fault test hook (scan_hooks; tests/test_workers.c, scripts/test-windows.sh): a
+ * memory fault is SIGSEGV, an access violation on Windows. */
+static void simulate_fault(const char *fault, const char *path)
 {
-    const char *fault = getenv("CRASHSIG_TEST_WORKER_FAULT");
     const char *colon = fault ? strchr(fault, ':') : NULL;
     if (colon == NULL || colon[1] == '\0' || strstr(path, colon + 1) == NULL)
         return;
@@ -376,7 +376,7 @@ static int run_task(long index, int fd, void *ctx)
     struct scan_job *job = ctx;
     const struct task *t = &job->tasks[index];
     const char *path = job->files[t->file].path;
-    simulate_fault(path);
+    simulate_fault(job->hooks.worker_fault, path);
     struct worker_out out = {.fd = fd};
     if (t->whole_file) {
         struct input_report report;
@@ -427,7 +427,7 @@ static const char *parse_description(const char *text, struct task *t)
     return *p ? p : NULL;
 }
 
-int scan_run_worker_task(const char *description, int fd)
+int scan_run_worker_task(const char *description, int fd, const struct scan_hooks *hooks)
 {
     struct task t = {0};
     const char *path = parse_description(description, &t);
@@ -436,8 +436,12 @@ int scan_run_worker_task(const char *description, int fd)
     struct scan_filter filter;
     scan_filter_init(&filter);
     struct file_entry file = {.path = path};
-    struct scan_job job = {
-        .filter = &filter.filter, .file_count = 1, .files = &file, .task_count = 1, .tasks = &t};
+    struct scan_job job = {.filter = &filter.filter,
+                           .file_count = 1,
+                           .files = &file,
+                           .task_count = 1,
+                           .tasks = &t,
+                           .hooks = *hooks};
     job.pf = prefilter_new(job.filter); /* as scan_files makes it: the same chunks qualify */
     workers_enter_child(fd);
     int status = run_task(0, fd, &job);
@@ -543,7 +547,7 @@ static void describe_failure(const struct scan_job *job, const struct task *t, c
         break;
     case WORKER_HUNG:
         snprintf(out, size, "libevtx hung while reading %s (no progress for %u s; stopped)", where,
-                 job->stall_seconds);
+                 job->hooks.stall_seconds);
         break;
     case WORKER_NOT_STARTED:
         snprintf(out, size, "cannot start a worker process to read %s: %s", where, e->why);
@@ -667,16 +671,6 @@ static unsigned job_count(const struct scan_options *options)
     return options->jobs ? options->jobs : platform_cpu_count();
 }
 
-/* CRASHSIG_WORKER_TIMEOUT=SECONDS overrides the stall limit (for tests and slow disks). */
-static unsigned stall_seconds(void)
-{
-    const char *text = getenv("CRASHSIG_WORKER_TIMEOUT");
-    char *end = NULL;
-    unsigned long v = text ? strtoul(text, &end, 10) : 0;
-    return text && end != text && *end == '\0' && v > 0 && v < 86400 ? (unsigned)v
-                                                                     : DEFAULT_STALL_SECONDS;
-}
-
 static void scan_files(struct scan_state *state, const struct path_list *files,
                        const struct scan_options *options)
 {
@@ -686,7 +680,9 @@ static void scan_files(struct scan_state *state, const struct path_list *files,
                            .filter = &filter.filter,
                            .state = state,
                            .file_count = files->count,
-                           .stall_seconds = stall_seconds()};
+                           .hooks = options->hooks};
+    if (job.hooks.stall_seconds == 0)
+        job.hooks.stall_seconds = DEFAULT_STALL_SECONDS;
     job.pf = prefilter_new(&filter.filter);
     job.files = cs_xcalloc(files->count + 1, sizeof(*job.files));
     job.progress.files_total = files->count;
@@ -697,7 +693,8 @@ static void scan_files(struct scan_state *state, const struct path_list *files,
         job.files[i].report = &state->result->inputs[first_input + i];
     for (size_t i = 0; i < files->count; i++) {
         job.files[i].path = files->items[i];
-        job.files[i].size = file_size(files->items[i]);
+        note_file_metadata(job.files[i].report);
+        job.files[i].size = job.files[i].report->size;
         job.progress.bytes_total += job.files[i].size;
         plan_file(&job, i);
         if (job.files[i].task_count == 0) /* unreadable: reported, or a file without chunks */
@@ -706,7 +703,7 @@ static void scan_files(struct scan_state *state, const struct path_list *files,
     feed_complete_files(&job);
     const struct worker_callbacks callbacks = {next_task, run_task, take_frame, task_ended,
                                                describe_task};
-    workers_run(job_count(options), job.stall_seconds, &callbacks, &job);
+    workers_run(job_count(options), job.hooks.stall_seconds, &callbacks, &job);
     feed_complete_files(&job);
     for (size_t i = 0; i < job.task_count; i++)
         release_task(&job.tasks[i]);
@@ -725,6 +722,8 @@ static void scan_carried_events(struct scan_state *state, const struct scan_opti
     for (size_t i = 0; i < options->carried_event_count; i++) {
         struct event copy;
         event_copy(&copy, &options->carried_events[i]);
+        /* the result outlives the state the event came from */
+        copy.file = run_result_carried_file(state->result, copy.file);
         on_event(&copy, state);
         event_free(&copy);
     }
@@ -733,7 +732,7 @@ static void scan_carried_events(struct scan_state *state, const struct scan_opti
 }
 
 static void expand_paths(const char *const *paths, size_t path_count, struct path_list *files,
-                         struct scan_result *result)
+                         struct run_result *result)
 {
     for (size_t i = 0; i < path_count; i++) {
         struct platform_file_info info;
@@ -761,9 +760,8 @@ static int classify_all(const struct catalog *catalog, struct incident_list *inc
 }
 
 int scan_run(const struct scan_options *options, const char *const *paths, size_t path_count,
-             struct scan_result *result, struct cs_error *err)
+             struct run_result *result, struct cs_error *err)
 {
-    memset(result, 0, sizeof(*result));
     struct path_list files = {0};
     expand_paths(paths, path_count, &files, result);
 
@@ -778,31 +776,4 @@ int scan_run(const struct scan_options *options, const char *const *paths, size_
         return -1;
     findings_group(&result->incidents, &result->findings);
     return 0;
-}
-
-void scan_result_free(struct scan_result *result)
-{
-    for (size_t i = 0; i < result->input_count; i++)
-        input_report_free(&result->inputs[i]);
-    free(result->inputs);
-    finding_list_free(&result->findings);
-    incident_list_free(&result->incidents);
-    memset(result, 0, sizeof(*result));
-}
-
-enum severity scan_result_max_severity(const struct scan_result *result)
-{
-    enum severity max = SEVERITY_NONE;
-    for (size_t i = 0; i < result->incidents.count; i++)
-        if (result->incidents.items[i].severity > max)
-            max = result->incidents.items[i].severity;
-    return max;
-}
-
-bool scan_result_has_errors(const struct scan_result *result)
-{
-    for (size_t i = 0; i < result->input_count; i++)
-        if (result->inputs[i].status == INPUT_ERROR)
-            return true;
-    return false;
 }

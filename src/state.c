@@ -164,12 +164,11 @@ struct run_log {
 
 struct run {
     struct state *state;
-    const struct scan_result *result;
+    const struct run_result *result;
     cs_filetime window_ticks;
     size_t event_count;
     struct run_event *events; /* two slots per incident: .NET side, 1000 side (ev NULL if none) */
     struct run_log *logs;     /* parallel to state->logs */
-    cs_filetime *input_mtime; /* parallel to result->inputs; 0 when unknown */
 };
 
 /* The position of log in state->logs, which stays sorted and unchanged during a run once
@@ -209,17 +208,6 @@ static enum event_status classify(const struct state_log *log, const struct even
     return EVENT_NEW;
 }
 
-static cs_filetime file_mtime(const char *path)
-{
-    struct platform_file_info info;
-    if (path == NULL || platform_file_info(path, true, &info, NULL) != 0 ||
-        info.kind == PLATFORM_MISSING)
-        return 0;
-    /* whole seconds, rounded down: a little earlier than the export at worst, which only
-     * holds an event back a little longer */
-    return cs_time_from_unix(info.modified, 0);
-}
-
 /* The modification time of the input ev was read from; carried events name their original
  * file, which need not be an input of this run, and then add nothing. */
 static cs_filetime event_file_mtime(const struct run *run, const struct event *ev)
@@ -227,7 +215,7 @@ static cs_filetime event_file_mtime(const struct run *run, const struct event *e
     for (size_t i = 0; ev->file && i < run->result->input_count; i++)
         if (run->result->inputs[i].path == ev->file ||
             strcmp(run->result->inputs[i].path, ev->file) == 0)
-            return run->input_mtime[i];
+            return run->result->inputs[i].modified;
     return 0;
 }
 
@@ -463,18 +451,14 @@ static void free_run(struct run *run)
     }
     free(run->logs);
     free(run->events);
-    free(run->input_mtime);
 }
 
-void state_record_run(struct state *state, const struct scan_result *result, uint64_t window_ms,
-                      bool *keep, struct state_outcome *outcome)
+void state_record_run(struct state *state, const struct run_result *result, bool *keep,
+                      struct state_outcome *outcome)
 {
     memset(outcome, 0, sizeof(*outcome));
     struct run run = {.state = state, .result = result};
-    run.window_ticks = (window_ms ? window_ms : CORRELATOR_DEFAULT_WINDOW_MS) * CS_TICKS_PER_MS;
-    run.input_mtime = cs_xcalloc(result->input_count, sizeof(*run.input_mtime));
-    for (size_t i = 0; i < result->input_count; i++)
-        run.input_mtime[i] = file_mtime(result->inputs[i].path);
+    run.window_ticks = correlator_window_ticks(result->window_ms);
 
     collect_events(&run);
     measure_logs(&run);

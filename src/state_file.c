@@ -8,6 +8,9 @@
  * is strict: a missing or mistyped field is an error naming it, so a damaged file is never
  * half-read into a state that would report crashes twice or not at all.
  *
+ * Also one run's hold on the file: lock, clean-up of killed runs' temporary files, load,
+ * save, unlock (state_file_open ... state_file_close).
+ *
  * Not for: what a run does with the state (state.c).
  */
 #include "state_internal.h"
@@ -20,6 +23,7 @@
 #include <cJSON.h>
 
 #include "crashsig/platform.h"
+#include "crashsig/text_file.h"
 #include "json_write.h"
 
 /* A state file this large is not one crashsig wrote (the bounds in state.h keep it far
@@ -373,50 +377,16 @@ static int read_root(struct reader *r, struct state *state, const cJSON *root)
     return 0;
 }
 
-/* Reads the whole file; ENOENT is reported through *missing, not as an error. */
-static char *slurp(const char *path, size_t *size, bool *missing, struct cs_error *err)
-{
-    *missing = false;
-    FILE *f = platform_fopen(path, "rb");
-    if (f == NULL) {
-        *missing = errno == ENOENT;
-        if (!*missing)
-            cs_error_set(err, "cannot read state file %s: %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 65536, len = 0, n;
-    char *text = cs_xmalloc(cap);
-    while ((n = fread(text + len, 1, cap - len, f)) > 0) {
-        len += n;
-        if (len == cap && cap < (size_t)MAX_STATE_FILE_SIZE)
-            text = cs_xrealloc(text, cap *= 2);
-        else if (len == cap)
-            break;
-    }
-    bool failed = ferror(f) != 0, too_big = len == cap && cap >= (size_t)MAX_STATE_FILE_SIZE;
-    fclose(f);
-    if (failed || too_big) {
-        cs_error_set(err,
-                     too_big ? "%s: too large to be a crashsig state file"
-                             : "cannot read state file %s",
-                     path);
-        free(text);
-        return NULL;
-    }
-    *size = len;
-    return text;
-}
-
 int state_load(const char *path, struct state **out, struct cs_error *err)
 {
     *out = NULL;
     size_t size = 0;
-    bool missing;
-    char *text = slurp(path, &size, &missing, err);
-    if (text == NULL) {
-        if (missing)
+    char *text;
+    int read = text_file_read(path, "state file", MAX_STATE_FILE_SIZE, &text, &size, err);
+    if (read != 0) {
+        if (read == 1)
             *out = state_new(); /* the first run */
-        return missing ? 0 : -1;
+        return read == 1 ? 0 : -1;
     }
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(text, size, &end, false);
@@ -487,4 +457,56 @@ void state_lock_release(struct state_lock *lock)
     platform_unlock_file(lock->file);
     fclose(lock->file);
     free(lock);
+}
+
+/* ---- one run's hold on the file ---------------------------------------------------------- */
+
+struct state_file {
+    char *path;
+    struct state_lock *lock;
+    struct state *state;
+};
+
+int state_file_open(const char *path, bool reset, struct state_file **out, struct cs_error *err)
+{
+    *out = NULL;
+    struct state_lock *lock;
+    if (state_lock_acquire(path, &lock, err) != 0)
+        return -1;
+    atomic_file_remove_stale(path);
+    struct state *state = NULL;
+    if (reset)
+        state = state_new();
+    else if (state_load(path, &state, err) != 0) {
+        state_lock_release(lock);
+        return -1;
+    }
+    *out = cs_xcalloc(1, sizeof(**out));
+    (*out)->path = cs_strdup(path);
+    (*out)->lock = lock;
+    (*out)->state = state;
+    return 0;
+}
+
+struct state *state_file_state(const struct state_file *file)
+{
+    return file->state;
+}
+
+int state_file_save(struct state_file *file, struct cs_error *err)
+{
+    struct atomic_file af;
+    if (state_save_begin(file->state, file->path, &af, err) != 0)
+        return -1;
+    return atomic_file_commit(&af, err);
+}
+
+void state_file_close(struct state_file *file)
+{
+    if (file == NULL)
+        return;
+    state_free(file->state);
+    state_lock_release(file->lock);
+    free(file->path);
+    free(file);
 }

@@ -3,6 +3,7 @@
 #   clang-format -i $(git ls-files '*.c' '*.h')
 file(GLOB_RECURSE sources
   ${SOURCE_DIR}/src/*.c ${SOURCE_DIR}/src/*.h ${SOURCE_DIR}/include/*.h
+  ${SOURCE_DIR}/cli/*.c ${SOURCE_DIR}/cli/*.h
   ${SOURCE_DIR}/tests/*.c ${SOURCE_DIR}/tests/*.h
   ${SOURCE_DIR}/fuzz/*.c ${SOURCE_DIR}/fuzz/*.h ${SOURCE_DIR}/bench/*.c)
 set(unformatted "")

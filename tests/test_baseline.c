@@ -15,11 +15,12 @@
 #include <string.h>
 
 #include "crashsig/baseline.h"
+#include "crashsig/signatures.h"
 
 static struct signature SIG = {.id = "unhandled-exception", .title = "t", .severity = SEVERITY_LOW};
 
 /* A result with one finding per application name given. */
-static void build_result(struct scan_result *r, const char *const *apps, size_t count)
+static void build_result(struct run_result *r, const char *const *apps, size_t count)
 {
     memset(r, 0, sizeof(*r));
     for (size_t i = 0; i < count; i++) {
@@ -49,7 +50,7 @@ static void test_round_trip(void **unused)
 {
     (void)unused;
     const char *apps[] = {"b.exe", "a.exe", "c\xff.exe"}; /* invalid UTF-8 must stay valid JSON */
-    struct scan_result r;
+    struct run_result r;
     build_result(&r, apps, 3);
     char *path = temp_path("");
     FILE *f = fopen(path, "w");
@@ -61,21 +62,22 @@ static void test_round_trip(void **unused)
     assert_int_equal(baseline_load(path, &b, &err), 0);
     assert_int_equal(b.count, 3);
     assert_true(strcmp(b.fingerprints[0], b.fingerprints[1]) < 0); /* sorted */
-    bool known[3];
-    baseline_mark(&b, &r, known);
-    assert_true(known[0] && known[1] && known[2]);
+    baseline_mark(&b, &r);
+    assert_true(r.has_baseline);
+    for (size_t i = 0; i < r.findings.count; i++)
+        assert_true(r.findings.items[i].known);
 
-    struct scan_result other;
+    struct run_result other;
     const char *other_apps[] = {"d.exe"};
     build_result(&other, other_apps, 1);
-    baseline_mark(&b, &other, known);
-    assert_false(known[0]);
-    baseline_mark(NULL, &r, known);
-    assert_false(known[0]);
+    baseline_mark(&b, &other);
+    assert_false(other.findings.items[0].known);
+    baseline_mark(NULL, &r); /* no baseline knows nothing */
+    assert_false(r.findings.items[0].known);
 
     baseline_free(&b);
-    scan_result_free(&r);
-    scan_result_free(&other);
+    run_result_free(&r);
+    run_result_free(&other);
     remove(path);
     free(path);
 }

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "crashsig/incident_filter.h"
+#include "crashsig/signatures.h"
 #include "crashsig/timeutil.h"
 
 static struct signature SIG_A = {.id = "async-void-threadpool", .severity = SEVERITY_CRITICAL};
@@ -27,7 +28,7 @@ static cs_filetime at(const char *iso)
     return t;
 }
 
-static void add(struct scan_result *r, const char *app, const char *computer, const char *iso,
+static void add(struct run_result *r, const char *app, const char *computer, const char *iso,
                 struct signature *sig)
 {
     struct incident incident = {.signature = sig, .severity = sig->severity};
@@ -39,7 +40,7 @@ static void add(struct scan_result *r, const char *app, const char *computer, co
     incident_list_push(&r->incidents, &incident);
 }
 
-static void build(struct scan_result *r)
+static void build(struct run_result *r)
 {
     memset(r, 0, sizeof(*r));
     add(r, "w3wp.exe", "WEB01", "2026-03-01T10:00:00Z", &SIG_A);
@@ -51,7 +52,7 @@ static void build(struct scan_result *r)
 /* How many incidents and findings are left after applying filter. */
 static void expect(const struct incident_filter *filter, size_t incidents, size_t findings)
 {
-    struct scan_result r;
+    struct run_result r;
     build(&r);
     size_t hidden = incident_filter_apply(filter, &r);
     assert_int_equal(r.incidents.count, incidents);
@@ -60,7 +61,7 @@ static void expect(const struct incident_filter *filter, size_t incidents, size_
     for (size_t f = 0; f < r.findings.count; f++) /* regrouped: indexes are valid */
         for (size_t i = 0; i < r.findings.items[f].count; i++)
             assert_true(r.findings.items[f].incidents[i] < r.incidents.count);
-    scan_result_free(&r);
+    run_result_free(&r);
 }
 
 static void test_each_criterion(void **unused)

@@ -26,7 +26,7 @@ static struct signature SIG = {.id = "unhandled-exception",
 static const char HOSTILE[] = "Evil\x1b]0;pwned\x07\x1b[2J\r\x9b\xc2\x9b"
                               "31m\xff end";
 
-static void build_result(struct scan_result *result)
+static void build_result(struct run_result *result)
 {
     memset(result, 0, sizeof(*result));
     result->input_count = 1;
@@ -57,17 +57,18 @@ static void build_result(struct scan_result *result)
 
 static char *render(int json, bool color)
 {
-    struct scan_result result;
+    struct run_result result;
     build_result(&result);
+    result.fail_on = SEVERITY_LOW;
     char *text = NULL;
     size_t size = 0;
     FILE *f = open_memstream(&text, &size);
-    struct report_options options = {.color = color, .fail_on = SEVERITY_LOW};
+    struct report_options options = {.color = color};
     assert_int_equal(json ? report_write_json(f, &result, &options)
                           : report_write_text(f, &result, &options),
                      0);
     fclose(f);
-    scan_result_free(&result);
+    run_result_free(&result);
     return text;
 }
 
@@ -116,7 +117,7 @@ static void test_json_escapes_and_keeps_nulls(void **state)
 /* Twelve crashes of one finding, each on its own computer, with text the runtime cut. */
 static char *render_twelve_computers(void)
 {
-    struct scan_result result;
+    struct run_result result;
     memset(&result, 0, sizeof(result));
     for (int i = 0; i < 12; i++) {
         struct dotnet_event *d = cs_xcalloc(1, sizeof(*d));
@@ -145,10 +146,11 @@ static char *render_twelve_computers(void)
     char *text = NULL;
     size_t size = 0;
     FILE *f = open_memstream(&text, &size);
-    struct report_options options = {.fail_on = SEVERITY_LOW};
+    result.fail_on = SEVERITY_LOW;
+    struct report_options options = {0};
     assert_int_equal(report_write_text(f, &result, &options), 0);
     fclose(f);
-    scan_result_free(&result);
+    run_result_free(&result);
     return text;
 }
 
@@ -174,7 +176,7 @@ static void test_text_says_when_the_stack_was_cut(void **state)
 static void test_overview_aligns_non_ascii_names(void **state)
 {
     (void)state;
-    struct scan_result result;
+    struct run_result result;
     memset(&result, 0, sizeof(result));
     const char *apps[] = {"Überwachung.exe", "Plain.exe"};
     for (int i = 0; i < 2; i++) {
@@ -200,10 +202,11 @@ static void test_overview_aligns_non_ascii_names(void **state)
     char *text = NULL;
     size_t size = 0;
     FILE *f = open_memstream(&text, &size);
-    struct report_options options = {.fail_on = SEVERITY_LOW};
+    result.fail_on = SEVERITY_LOW;
+    struct report_options options = {0};
     assert_int_equal(report_write_text(f, &result, &options), 0);
     fclose(f);
-    scan_result_free(&result);
+    run_result_free(&result);
     const char *a = strstr(text, "\xc3\x9c"), *b = strstr(text, "Plain.exe");
     assert_non_null(a);
     assert_non_null(b);

@@ -235,7 +235,7 @@ static struct signature SIG = {.id = "unhandled-exception",
 static const char HOSTILE[] = "Evil\x1b]0;pwned\x07\x1b[2J\r\x9b\xc2\x9b"
                               "31m\xff <tag attr=\"v\">&amp;\x01\x7f\xef\xbf\xbe\xed\xa0\x80 end";
 
-static void build_hostile(struct scan_result *result)
+static void build_hostile(struct run_result *result)
 {
     memset(result, 0, sizeof(*result));
     result->input_count = 1;
@@ -265,18 +265,19 @@ static void build_hostile(struct scan_result *result)
     findings_group(&result->incidents, &result->findings);
 }
 
-typedef int (*writer_fn)(FILE *, const struct scan_result *, const struct report_options *);
+typedef int (*writer_fn)(FILE *, const struct run_result *, const struct report_options *);
 
 static void write_with(writer_fn writer, const char *path)
 {
-    struct scan_result result;
+    struct run_result result;
     build_hostile(&result);
-    struct report_options options = {.fail_on = SEVERITY_LOW};
+    result.fail_on = SEVERITY_LOW;
+    struct report_options options = {0};
     FILE *f = fopen(path, "wb");
     assert_non_null(f);
     assert_int_equal(writer(f, &result, &options), 0);
     fclose(f);
-    scan_result_free(&result);
+    run_result_free(&result);
 }
 
 static void test_hostile_text_stays_valid(void **unused)

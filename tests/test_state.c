@@ -74,7 +74,7 @@ ON(const char *computer, uint64_t record, cs_filetime time) {
 static const struct ev NONE = {.record = 0};
 
 /* An incident of a .NET event and/or a 1000 (NONE for a missing side). */
-static void add_incident(struct scan_result *r, struct ev dotnet_spec, struct ev fault_spec)
+static void add_incident(struct run_result *r, struct ev dotnet_spec, struct ev fault_spec)
 {
     const struct ev *dotnet = dotnet_spec.record ? &dotnet_spec : NULL;
     const struct ev *fault = fault_spec.record ? &fault_spec : NULL;
@@ -92,16 +92,17 @@ static void add_incident(struct scan_result *r, struct ev dotnet_spec, struct ev
 }
 
 /* Runs the state over r and returns the keep flags as a string of 0/1, one per incident. */
-static char *record(struct state *state, struct scan_result *r, struct state_outcome *out)
+static char *record(struct state *state, struct run_result *r, struct state_outcome *out)
 {
     bool keep[64] = {0};
     assert_true(r->incidents.count < 64);
-    state_record_run(state, r, 10000, keep, out);
+    r->window_ms = 10000;
+    state_record_run(state, r, keep, out);
     static char flags[65];
     for (size_t i = 0; i < r->incidents.count; i++)
         flags[i] = keep[i] ? '1' : '0';
     flags[r->incidents.count] = '\0';
-    scan_result_free(r);
+    run_result_free(r);
     return flags;
 }
 
@@ -136,7 +137,7 @@ static void test_each_incident_once(void **unused)
     (void)unused;
     struct state *state = state_new();
     struct state_outcome out;
-    struct scan_result r = {0};
+    struct run_result r = {0};
     add_incident(&r, E(1, T0), E(2, T0 + SECOND / 5));
     add_incident(&r, E(3, T0 + 60 * SECOND), E(4, T0 + 61 * SECOND));
     assert_string_equal(record(state, &r, &out), "11");
@@ -158,7 +159,7 @@ static void test_split_pair_is_held_and_paired(void **unused)
     (void)unused;
     struct state *state = state_new();
     struct state_outcome out;
-    struct scan_result r = {0};
+    struct run_result r = {0};
     add_incident(&r, E(1, T0), E(2, T0 + SECOND));
     add_incident(&r, E(3, T0 + 60 * SECOND), NONE);
     assert_string_equal(record(state, &r, &out), "10");
@@ -185,7 +186,7 @@ static void test_held_event_is_released(void **unused)
     (void)unused;
     struct state *state = state_new();
     struct state_outcome out;
-    struct scan_result r = {0};
+    struct run_result r = {0};
     add_incident(&r, E(3, T0), NONE);
     assert_string_equal(record(state, &r, &out), "0");
 
@@ -211,7 +212,7 @@ static void test_cleared_log(void **unused)
     (void)unused;
     struct state *state = state_new();
     struct state_outcome out;
-    struct scan_result r = {0};
+    struct run_result r = {0};
     add_incident(&r, E(100, T0), E(101, T0 + SECOND));
     assert_string_equal(record(state, &r, &out), "1");
 
@@ -234,7 +235,7 @@ static void test_cleared_log_clock_behind(void **unused)
     (void)unused;
     struct state *state = state_new();
     struct state_outcome out;
-    struct scan_result r = {0};
+    struct run_result r = {0};
     add_incident(&r, E(40, T0 + 7200 * SECOND), E(41, T0 + 7201 * SECOND));
     assert_string_equal(record(state, &r, &out), "1");
 
@@ -255,7 +256,7 @@ static void test_wrapped_log(void **unused)
     (void)unused;
     struct state *state = state_new();
     struct state_outcome out;
-    struct scan_result r = {0};
+    struct run_result r = {0};
     add_incident(&r, E(5, T0), E(6, T0 + SECOND));
     add_incident(&r, E(30, T0 + 100 * SECOND), E(31, T0 + 101 * SECOND));
     assert_string_equal(record(state, &r, &out), "11");
@@ -277,7 +278,7 @@ static void test_horizon_keeps_state_small(void **unused)
     (void)unused;
     struct state *state = state_new();
     struct state_outcome out;
-    struct scan_result r = {0};
+    struct run_result r = {0};
     cs_filetime later = T0 + (STATE_RECENT_HORIZON_HOURS + 24) * 3600 * SECOND;
     add_incident(&r, E(1, T0), E(2, T0 + SECOND));
     add_incident(&r, E(3, later), E(4, later + SECOND));
@@ -300,7 +301,7 @@ static void test_logs_are_per_computer(void **unused)
     (void)unused;
     struct state *state = state_new();
     struct state_outcome out;
-    struct scan_result r = {0};
+    struct run_result r = {0};
     add_incident(&r, ON("WEB01", 1, T0), ON("WEB01", 2, T0 + SECOND));
     assert_string_equal(record(state, &r, &out), "1");
     memset(&r, 0, sizeof(r));
@@ -316,7 +317,7 @@ static struct state *state_with_pending(void)
 {
     struct state *state = state_new();
     struct state_outcome out;
-    struct scan_result r = {0};
+    struct run_result r = {0};
     add_incident(&r, E(1, T0), E(2, T0 + SECOND));
     add_incident(&r, E(3, T0 + 60 * SECOND), NONE);
     record(state, &r, &out);
@@ -433,7 +434,7 @@ static void test_kill_between_write_and_rename(void **unused)
     assert_true(pid >= 0);
     if (pid == 0) {
         struct state_outcome out;
-        struct scan_result r = {0};
+        struct run_result r = {0};
         add_incident(&r, E(3, T0 + 60 * SECOND), E(4, T0 + 61 * SECOND));
         record(old, &r, &out);
         if (state_save_begin(old, path, &af, &err) != 0)

@@ -15,7 +15,7 @@
 
 #include <stdio.h>
 
-#include "crashsig/scan.h"
+#include "crashsig/result.h"
 
 #define BASELINE_SCHEMA "crashsig.baseline/1"
 
@@ -31,11 +31,12 @@ void baseline_free(struct baseline *baseline);
 
 bool baseline_contains(const struct baseline *baseline, const char *fingerprint);
 
-/* known[i] for each finding of result: in the baseline.  A NULL baseline knows nothing. */
-void baseline_mark(const struct baseline *baseline, const struct scan_result *result, bool *known);
+/* Sets known on each finding of result that is in the baseline (none for a NULL baseline),
+ * and result->has_baseline. */
+void baseline_mark(const struct baseline *baseline, struct run_result *result);
 
 /* Writes the findings of result as a baseline, ordered by fingerprint so that the file diffs
  * well between runs. */
-int baseline_write(FILE *out, const struct scan_result *result);
+int baseline_write(FILE *out, const struct run_result *result);
 
 #endif

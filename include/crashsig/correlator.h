@@ -18,9 +18,14 @@
 
 #define CORRELATOR_DEFAULT_WINDOW_MS 10000
 
+/* The window in FILETIME ticks for a --window of window_ms (0: the default).  A window beyond
+ * the FILETIME range means "any gap" and never wraps to a small one.  The correlator and the
+ * state (which must hold a .NET event back exactly as long as it can still pair) both use it. */
+uint64_t correlator_window_ticks(uint64_t window_ms);
+
 struct correlator;
 
-struct correlator *correlator_new(uint64_t window_ms);
+struct correlator *correlator_new(uint64_t window_ms); /* correlator_window_ticks(window_ms) */
 void correlator_free(struct correlator *c);
 
 /* Takes ownership of ev. */

@@ -27,6 +27,7 @@ struct finding {
     size_t computer_count;
     const char **computers; /* sorted, case-insensitively unique; array owned */
     size_t *incidents;      /* indexes into the incident list, time order; owned */
+    bool known;             /* in the baseline (set by the run: baseline_mark) */
 };
 
 struct finding_list {

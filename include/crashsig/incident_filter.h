@@ -6,13 +6,12 @@
  * Filters apply to incidents after the scan, never to events before pairing: a 1000 just
  * inside --since must still pair with its .NET event just outside it.
  *
- * Not for: deciding what was already reported (state.h) or known (baseline.h), though
- * scan_result_keep serves those too.
+ * Not for: deciding what was already reported (state.h) or known (baseline.h).
  */
 #ifndef CRASHSIG_INCIDENT_FILTER_H
 #define CRASHSIG_INCIDENT_FILTER_H
 
-#include "crashsig/scan.h"
+#include "crashsig/result.h"
 
 struct incident_filter {
     cs_filetime since; /* incident time >= since; 0: no lower bound */
@@ -31,11 +30,7 @@ struct incident_filter {
 bool incident_filter_is_empty(const struct incident_filter *filter);
 bool incident_filter_match(const struct incident_filter *filter, const struct incident *incident);
 
-/* Keeps the incidents with keep[i] set (in their order), frees the others and regroups the
- * findings.  Returns how many were removed. */
-size_t scan_result_keep(struct scan_result *result, const bool *keep);
-
 /* Applies filter to result; returns how many incidents it hid. */
-size_t incident_filter_apply(const struct incident_filter *filter, struct scan_result *result);
+size_t incident_filter_apply(const struct incident_filter *filter, struct run_result *result);
 
 #endif

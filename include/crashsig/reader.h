@@ -29,6 +29,7 @@
 
 #include "crashsig/common.h"
 #include "crashsig/event.h"
+#include "crashsig/input_report.h"
 #include "crashsig/prefilter.h"
 
 /* Which records the pipeline wants: a provider name (case-insensitive) and its event ids. */
@@ -42,31 +43,6 @@ struct reader_filter {
     const struct reader_want *wants;
     size_t count;
 };
-
-enum input_status {
-    INPUT_OK = 0,  /* read completely */
-    INPUT_DAMAGED, /* read as far as possible; see warnings */
-    INPUT_ERROR,   /* could not be read at all; see error */
-};
-
-const char *input_status_name(enum input_status status); /* "ok", "damaged", "error" */
-
-/* What happened to one input: the report's "inputs" entry. */
-struct input_report {
-    char *path; /* owned */
-    enum input_status status;
-    uint64_t records;            /* records libevtx lists */
-    uint64_t recovered_records;  /* recovered records libevtx lists */
-    uint64_t unreadable_records; /* listed but not parseable (fast path: of those parsed) */
-    uint64_t events_kept;        /* records handed to the callback */
-    size_t warning_count;
-    char **warnings; /* owned, one line each */
-    char *error;     /* owned, set when status == INPUT_ERROR */
-};
-
-void input_report_init(struct input_report *report, const char *path);
-void input_report_free(struct input_report *report);
-void input_report_warn(struct input_report *report, const char *fmt, ...) CS_PRINTF_FORMAT(2, 3);
 
 /* Called once per kept record; the callback takes ownership of *ev (event_move it) or leaves
  * it for the reader to free.  A non-zero return stops the scan of this file. */

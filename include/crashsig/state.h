@@ -35,7 +35,7 @@
 #include <stdio.h>
 
 #include "crashsig/atomic_file.h"
-#include "crashsig/scan.h"
+#include "crashsig/result.h"
 
 #define STATE_SCHEMA "crashsig.state/1"
 
@@ -72,12 +72,12 @@ struct state_outcome {
 /*
  * Decides, for every incident of a scan made with state_carried_events, whether this run
  * reports it (keep[i]) and records the run in the state: marks, remembered identities and the
- * new pending events.  window_ms is the pairing window (0: the default).  The input files'
- * modification times (an export is written after everything it holds) tell how far a log
- * reached when it was exported.
+ * new pending events.  The result's window_ms is the pairing window; its inputs' modification
+ * times (an export is written after everything it holds) tell how far a log reached when it
+ * was exported.
  */
-void state_record_run(struct state *state, const struct scan_result *result, uint64_t window_ms,
-                      bool *keep, struct state_outcome *outcome);
+void state_record_run(struct state *state, const struct run_result *result, bool *keep,
+                      struct state_outcome *outcome);
 
 /* Writes the state as JSON. */
 int state_write(const struct state *state, FILE *out);
@@ -86,6 +86,20 @@ int state_write(const struct state *state, FILE *out);
  * _close): atomic_file_publish then replaces path, atomic_file_discard gives up. */
 int state_save_begin(const struct state *state, const char *path, struct atomic_file *af,
                      struct cs_error *err);
+
+/*
+ * One run's hold on a state file, in the order a run needs it: state_file_open takes the lock
+ * (state_lock_acquire), removes what killed runs left (their temporary files: no other run
+ * can be writing while the lock is held) and reads the state, or starts an empty one with
+ * reset; state_file_save replaces the file atomically; state_file_close frees the state and
+ * releases the lock.  The scan result's events borrow file names from the state, so close it
+ * after the result is freed.
+ */
+struct state_file;
+int state_file_open(const char *path, bool reset, struct state_file **out, struct cs_error *err);
+struct state *state_file_state(const struct state_file *file);
+int state_file_save(struct state_file *file, struct cs_error *err);
+void state_file_close(struct state_file *file);
 
 /* Takes the lock on "path.lock" (created if needed and left in place), without waiting: when
  * another run holds it this fails with a message saying so. */

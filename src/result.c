@@ -1,0 +1,89 @@
+/*
+ * result.c - the result of a run (result.h): freeing it, narrowing it to the incidents that
+ * are reported, and the exit policy that reads it.
+ *
+ * Not for: deciding which incidents to keep (run.c, state.c, incident_filter.c decide; this
+ * only applies the decision).
+ */
+#include "crashsig/result.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void run_result_free(struct run_result *result)
+{
+    for (size_t i = 0; i < result->input_count; i++)
+        input_report_free(&result->inputs[i]);
+    free(result->inputs);
+    finding_list_free(&result->findings);
+    incident_list_free(&result->incidents);
+    for (size_t i = 0; i < result->carried_file_count; i++)
+        free(result->carried_files[i]);
+    free(result->carried_files);
+    memset(result, 0, sizeof(*result));
+}
+
+const char *run_result_carried_file(struct run_result *result, const char *file)
+{
+    if (file == NULL)
+        return NULL;
+    for (size_t i = 0; i < result->carried_file_count; i++)
+        if (strcmp(result->carried_files[i], file) == 0)
+            return result->carried_files[i];
+    result->carried_files = cs_xrealloc(result->carried_files, (result->carried_file_count + 1) *
+                                                                   sizeof(*result->carried_files));
+    return result->carried_files[result->carried_file_count++] = cs_strdup(file);
+}
+
+size_t run_result_keep(struct run_result *result, const bool *keep)
+{
+    struct incident_list *list = &result->incidents;
+    size_t kept = 0;
+    for (size_t i = 0; i < list->count; i++) {
+        if (keep[i]) {
+            list->items[kept++] = list->items[i];
+        } else {
+            dotnet_event_free(list->items[i].dotnet);
+            app_error_event_free(list->items[i].app_error);
+        }
+    }
+    size_t removed = list->count - kept;
+    list->count = kept;
+    /* findings point into the incident list by index: rebuild them for the new list */
+    finding_list_free(&result->findings);
+    findings_group(&result->incidents, &result->findings);
+    return removed;
+}
+
+enum severity run_result_max_severity(const struct run_result *result)
+{
+    enum severity max = SEVERITY_NONE;
+    for (size_t i = 0; i < result->incidents.count; i++)
+        if (result->incidents.items[i].severity > max)
+            max = result->incidents.items[i].severity;
+    return max;
+}
+
+bool run_result_has_errors(const struct run_result *result)
+{
+    for (size_t i = 0; i < result->input_count; i++)
+        if (result->inputs[i].status == INPUT_ERROR)
+            return true;
+    return false;
+}
+
+bool run_result_finding_fails(const struct run_result *result, const struct finding *finding)
+{
+    return result->fail_on != SEVERITY_NONE && finding->severity >= result->fail_on &&
+           !finding->known;
+}
+
+enum run_status run_result_status(const struct run_result *result)
+{
+    if (run_result_has_errors(result))
+        return RUN_TROUBLE;
+    for (size_t i = 0; i < result->findings.count; i++)
+        if (run_result_finding_fails(result, &result->findings.items[i]))
+            return RUN_INCIDENTS;
+    return RUN_CLEAN;
+}

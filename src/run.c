@@ -1,0 +1,245 @@
+/*
+ * run.c - one run, in the order run.h gives and for the reasons it gives.
+ *
+ * Every output is written to a temporary file first (atomic_file.h) and renamed only when all
+ * of them were written; standard output, which cannot be taken back, is written first, so a
+ * failure there leaves every file as it was.
+ *
+ * Not for: reading options, printing messages (the caller prints err and the inputs' errors)
+ * or what a report looks like (report.h).
+ */
+#include "crashsig/run.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "crashsig/atomic_file.h"
+#include "crashsig/baseline.h"
+#include "crashsig/correlator.h"
+#include "crashsig/platform.h"
+#include "crashsig/state.h"
+
+/* ---- the request ------------------------------------------------------------------------- */
+
+static bool same_path(const char *a, const char *b)
+{
+    return strcmp(a, b) == 0 || platform_same_file(a, b);
+}
+
+/* Every file the run writes. */
+static size_t written_files(const struct run_request *request, const char **files)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < request->output_count; i++)
+        if (request->outputs[i].path)
+            files[n++] = request->outputs[i].path;
+    if (request->write_baseline_path)
+        files[n++] = request->write_baseline_path;
+    if (request->state_path)
+        files[n++] = request->state_path;
+    return n;
+}
+
+int run_check_request(const struct run_request *request, struct cs_error *err)
+{
+    if (request->output_count > RUN_MAX_OUTPUTS) {
+        cs_error_set(err, "too many outputs (at most %d)", RUN_MAX_OUTPUTS);
+        return -1;
+    }
+    const char *files[RUN_MAX_OUTPUTS + 2];
+    size_t n = written_files(request, files);
+    /* logs are never written to, and no two outputs may be one file (the last rename would
+     * silently win) */
+    for (size_t i = 0; i < n; i++) {
+        for (size_t k = 0; k < request->path_count; k++)
+            if (platform_same_file(files[i], request->paths[k])) {
+                cs_error_set(err, "'%s' is one of the inputs; logs are never overwritten",
+                             files[i]);
+                return -1;
+            }
+        for (size_t k = i + 1; k < n; k++)
+            if (same_path(files[i], files[k])) {
+                cs_error_set(err, "'%s' is named for two outputs", files[i]);
+                return -1;
+            }
+    }
+    if (request->reset_state && request->state_path == NULL) {
+        cs_error_set(err, "%s", "--reset-state needs --state FILE");
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- the outputs ------------------------------------------------------------------------- */
+
+struct staged_files {
+    size_t count;
+    struct atomic_file files[RUN_MAX_OUTPUTS + 1];
+};
+
+static void discard_all(struct staged_files *staged)
+{
+    for (size_t i = 0; i < staged->count; i++)
+        atomic_file_discard(&staged->files[i]);
+    staged->count = 0;
+}
+
+/* Opens the next staged file for path; its writer fills af->f. */
+static struct atomic_file *stage(struct staged_files *staged, const char *path,
+                                 struct cs_error *err)
+{
+    struct atomic_file *af = &staged->files[staged->count];
+    if (atomic_file_begin(af, path, err) != 0)
+        return NULL;
+    staged->count++;
+    return af;
+}
+
+static int stage_report(struct staged_files *staged, const struct run_output *out,
+                        const struct run_result *result, const struct report_options *options,
+                        struct cs_error *err)
+{
+    struct atomic_file *af = stage(staged, out->path, err);
+    if (af == NULL)
+        return -1;
+    struct report_options plain = *options;
+    plain.color = false; /* colour codes in a file help no one */
+    if (report_write(af->f, out->format, result, &plain) != 0 || atomic_file_close(af, err) != 0) {
+        char why[sizeof(err->message)];
+        snprintf(why, sizeof(why), "%s", err->message);
+        cs_error_set(err, "cannot write %s%s%s", out->path, why[0] ? ": " : "", why);
+        return -1;
+    }
+    return 0;
+}
+
+static int stage_baseline(struct staged_files *staged, const char *path,
+                          const struct run_result *result, struct cs_error *err)
+{
+    struct atomic_file *af = stage(staged, path, err);
+    if (af == NULL)
+        return -1;
+    if (baseline_write(af->f, result) != 0 || atomic_file_close(af, err) != 0) {
+        cs_error_set(err, "cannot write baseline %s", path);
+        return -1;
+    }
+    return 0;
+}
+
+/* Renames every staged file into place; the first failure is the one reported. */
+static int publish_all(struct staged_files *staged, struct cs_error *err)
+{
+    int rc = 0;
+    for (size_t i = 0; i < staged->count; i++) {
+        struct cs_error why = {""};
+        if (atomic_file_publish(&staged->files[i], &why) != 0 && rc == 0) {
+            *err = why;
+            rc = -1;
+        }
+    }
+    discard_all(staged);
+    return rc;
+}
+
+/* Every report of this run, streams first, then the files, all staged before any is renamed. */
+static int write_outputs(const struct run_request *request, const struct run_result *result,
+                         struct cs_error *err)
+{
+    for (size_t i = 0; i < request->output_count; i++) {
+        const struct run_output *out = &request->outputs[i];
+        if (out->path)
+            continue;
+        struct report_options options = request->report;
+        options.color = out->color;
+        if (report_write(out->stream, out->format, result, &options) != 0 ||
+            fflush(out->stream) != 0) {
+            cs_error_set(err, "%s", "cannot write the report to standard output");
+            return -1;
+        }
+    }
+    struct staged_files staged = {0};
+    int rc = 0;
+    for (size_t i = 0; i < request->output_count && rc == 0; i++)
+        if (request->outputs[i].path)
+            rc = stage_report(&staged, &request->outputs[i], result, &request->report, err);
+    if (rc == 0 && request->write_baseline_path)
+        rc = stage_baseline(&staged, request->write_baseline_path, result, err);
+    if (rc != 0) {
+        discard_all(&staged);
+        return -1;
+    }
+    return publish_all(&staged, err);
+}
+
+/* ---- the run ----------------------------------------------------------------------------- */
+
+/* Drops what an earlier run reported and holds back what waits for its 1000. */
+static void apply_state(struct state *state, struct run_result *result)
+{
+    bool *keep = cs_xcalloc(result->incidents.count + 1, sizeof(bool));
+    struct state_outcome outcome;
+    state_record_run(state, result, keep, &outcome);
+    run_result_keep(result, keep);
+    free(keep);
+    result->has_state = true;
+    result->omitted.already_seen = outcome.already_seen;
+    result->omitted.held_back = outcome.held_back;
+}
+
+static int scan(const struct run_request *request, const struct state *state,
+                struct run_result *result, struct cs_error *err)
+{
+    struct scan_options options = {.catalog = request->catalog,
+                                   .window_ms = result->window_ms,
+                                   .jobs = request->jobs,
+                                   .no_prefilter = request->no_prefilter,
+                                   .progress = request->progress,
+                                   .progress_ctx = request->progress_ctx,
+                                   .hooks = request->hooks};
+    if (state)
+        options.carried_events = state_carried_events(state, &options.carried_event_count);
+    return scan_run(&options, request->paths, request->path_count, result, err);
+}
+
+/* Everything between the state's lock and its release.  Returns 0, or -1 with err set when
+ * the baseline or an output could not be used. */
+static int run_locked(const struct run_request *request, struct state *state,
+                      struct run_result *result, struct cs_error *err)
+{
+    struct baseline baseline = {0};
+    if (request->baseline_path && baseline_load(request->baseline_path, &baseline, err) != 0)
+        return -1;
+    int rc = scan(request, state, result, err);
+    if (rc == 0) {
+        if (state)
+            apply_state(state, result);
+        result->omitted.hidden_by_filters = incident_filter_apply(&request->filter, result);
+        if (request->baseline_path)
+            baseline_mark(&baseline, result);
+        rc = write_outputs(request, result, err);
+    }
+    baseline_free(&baseline);
+    return rc;
+}
+
+enum run_status run_execute(const struct run_request *request, struct run_result *result,
+                            struct cs_error *err)
+{
+    memset(result, 0, sizeof(*result));
+    /* decided once, here: the correlator and the state both read them from the result */
+    result->window_ms = request->window_ms ? request->window_ms : CORRELATOR_DEFAULT_WINDOW_MS;
+    result->fail_on = request->fail_on;
+    if (run_check_request(request, err) != 0)
+        return RUN_TROUBLE;
+    struct state_file *state_file = NULL;
+    if (request->state_path &&
+        state_file_open(request->state_path, request->reset_state, &state_file, err) != 0)
+        return RUN_TROUBLE;
+    struct state *state = state_file ? state_file_state(state_file) : NULL;
+    /* the state is saved only once every output is out (run.h) */
+    int rc = run_locked(request, state, result, err);
+    if (rc == 0 && state_file)
+        rc = state_file_save(state_file, err);
+    state_file_close(state_file);
+    return rc == 0 ? run_result_status(result) : RUN_TROUBLE;
+}

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "crashsig/event_sources.h"
 #include "crashsig/live_export.h"
 #include "crashsig/platform.h"
 #include "crashsig/report.h"
@@ -81,10 +82,12 @@ static int command_explain(int argc, char **argv)
 static int export_live_channels(const struct scan_command *opt, struct live_export *exports)
 {
     /* only the events the scan reads are exported: a small copy of a large Application log */
-    const char *const providers[] = {CATALOG_DOTNET_PROVIDER, CATALOG_APP_ERROR_PROVIDER};
+    const char *providers[EVENT_SOURCE_COUNT];
+    for (size_t s = 0; s < EVENT_SOURCE_COUNT; s++)
+        providers[s] = event_source_provider((enum event_source)s);
     for (size_t i = 0; i < opt->live_count; i++) {
         struct cs_error err = {""};
-        if (live_export_run(opt->live[i], providers, 2, &exports[i], &err) != 0) {
+        if (live_export_run(opt->live[i], providers, EVENT_SOURCE_COUNT, &exports[i], &err) != 0) {
             fprintf(stderr, "crashsig: %s\n", err.message);
             for (size_t k = 0; k < i; k++)
                 live_export_cleanup(&exports[k]);

@@ -21,9 +21,6 @@
 
 #define CATALOG_SCHEMA "crashsig.signatures/1"
 
-const char *const CATALOG_DOTNET_PROVIDER = ".NET Runtime";
-const char *const CATALOG_APP_ERROR_PROVIDER = "Application Error";
-
 /* Generated at build time from signatures/catalog.json. */
 extern const char crashsig_builtin_catalog[];
 extern const size_t crashsig_builtin_catalog_size;

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crashsig/event_sources.h"
 #include "crashsig/signatures.h"
 
 /* ---- building incidents ----------------------------------------------------------------- */
@@ -40,7 +41,7 @@ static struct dotnet_event *new_dotnet(const char *application, enum dotnet_cras
 {
     struct dotnet_event *ev = cs_xcalloc(1, sizeof(*ev));
     ev->event.computer = cs_strdup("WEB01");
-    ev->event.provider = cs_strdup(CATALOG_DOTNET_PROVIDER);
+    ev->event.provider = cs_strdup(event_source_provider(EVENT_SOURCE_DOTNET_RUNTIME));
     ev->event.event_id = 1026;
     ev->crash.application = cs_strdup(application);
     ev->crash.kind = kind;
@@ -69,7 +70,7 @@ static struct app_error_event *new_app_error(const char *application, uint32_t c
 {
     struct app_error_event *ev = cs_xcalloc(1, sizeof(*ev));
     ev->event.computer = cs_strdup("WEB01");
-    ev->event.provider = cs_strdup(CATALOG_APP_ERROR_PROVIDER);
+    ev->event.provider = cs_strdup(event_source_provider(EVENT_SOURCE_APP_ERROR));
     ev->event.event_id = 1000;
     ev->fault.app_name = cs_strdup(application);
     ev->fault.module_name = cs_strdup(module);

@@ -52,8 +52,4 @@ const char *signature_override_at(const struct signature *sig, size_t index,
 int catalog_classify(const struct catalog *catalog, struct incident *incident,
                      struct cs_error *err);
 
-/* The providers and event ids the catalog's rules can use, for the reader's filter. */
-extern const char *const CATALOG_DOTNET_PROVIDER;    /* ".NET Runtime" */
-extern const char *const CATALOG_APP_ERROR_PROVIDER; /* "Application Error" */
-
 #endif

@@ -1,0 +1,62 @@
+/*
+ * event_dispatch.c - each kept event to its parser, then to the correlator (event_dispatch.h).
+ *
+ * Not for: the parsing rules (dotnet_crash.c, app_error.c).
+ */
+#include "event_dispatch.h"
+
+#include <stdlib.h>
+
+#include "crashsig/event_sources.h"
+
+static void on_dotnet_event(struct event_dispatch *d, struct event *ev)
+{
+    struct dotnet_event *de = cs_xcalloc(1, sizeof(*de));
+    event_move(&de->event, ev);
+    const char *text = de->event.data.count ? de->event.data.values[0] : "";
+    struct cs_error err;
+    if (dotnet_crash_parse(text, de->event.event_id, &de->crash, &err) != 0) {
+        input_report_warn(d->current, "record %llu (.NET Runtime %u): %s",
+                          (unsigned long long)de->event.record_id, de->event.event_id, err.message);
+        d->result->unparsed_events++;
+        dotnet_event_free(de);
+        return;
+    }
+    if (de->crash.capped) /* the report marks it "truncated"; say why once, here */
+        input_report_warn(d->current,
+                          "record %llu (.NET Runtime %u): text beyond crashsig's limits (1000 "
+                          "frames per stack, 64 exceptions, 64 KiB per message) left out",
+                          (unsigned long long)de->event.record_id, de->event.event_id);
+    d->result->dotnet_events++;
+    correlator_add_dotnet(d->correlator, de);
+}
+
+static void on_app_error_event(struct event_dispatch *d, struct event *ev)
+{
+    struct app_error_event *ae = cs_xcalloc(1, sizeof(*ae));
+    event_move(&ae->event, ev);
+    struct cs_error err;
+    if (app_error_parse(&ae->event.data, &ae->fault, &err) != 0) {
+        input_report_warn(d->current, "record %llu (Application Error %u): %s",
+                          (unsigned long long)ae->event.record_id, ae->event.event_id, err.message);
+        d->result->unparsed_events++;
+        app_error_event_free(ae);
+        return;
+    }
+    d->result->app_error_events++;
+    correlator_add_app_error(d->correlator, ae);
+}
+
+void event_dispatch(struct event_dispatch *d, struct event *ev)
+{
+    switch (event_source_of(ev)) {
+    case EVENT_SOURCE_DOTNET_RUNTIME:
+        on_dotnet_event(d, ev);
+        break;
+    case EVENT_SOURCE_APP_ERROR:
+        on_app_error_event(d, ev);
+        break;
+    case EVENT_SOURCE_NONE:
+        break; /* the reader's filter keeps only listed sources */
+    }
+}

@@ -1,0 +1,177 @@
+/*
+ * scan_worker.c - the worker side of a scan: run one task (a range of chunks, or a whole
+ * file) with the reader and send what it finds to the scanning process as frames
+ * (event_wire.h), and the one-line task description by which a worker that is a new process
+ * (Windows: `crashsig __worker DESCRIPTION`) learns its task.
+ *
+ * Not for: planning tasks or merging what they send (scan.c), or starting and watching
+ * workers (workers.h).
+ */
+#include "scan_worker.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crashsig/event_sources.h"
+#include "crashsig/platform.h"
+#include "event_wire.h"
+#include "scan_job.h"
+
+struct worker_out {
+    int fd;
+    struct wire_buffer buf;
+    bool failed;
+};
+
+static void worker_flush(struct worker_out *out, bool now)
+{
+    if (out->buf.size == 0 || (!now && out->buf.size < WORKER_FLUSH_SIZE))
+        return;
+    if (!out->failed && workers_write_all(out->fd, out->buf.data, out->buf.size) != 0)
+        out->failed = true;
+    out->buf.size = 0;
+}
+
+static int worker_event(struct event *ev, void *ctx)
+{
+    struct worker_out *out = ctx;
+    wire_put_event(&out->buf, ev);
+    worker_flush(out, false);
+    return out->failed;
+}
+
+static void worker_progress(uint64_t bytes, void *ctx)
+{
+    struct worker_out *out = ctx;
+    wire_put_progress(&out->buf, bytes);
+    worker_flush(out, true); /* progress is also the stall limit's heartbeat */
+}
+
+/* The worker_fault test hook (scan_hooks; tests/test_workers.c, scripts/test-windows.sh): a
+ * memory fault is SIGSEGV, an access violation on Windows. */
+static void simulate_fault(const char *fault, const char *path)
+{
+    const char *colon = fault ? strchr(fault, ':') : NULL;
+    if (colon == NULL || colon[1] == '\0' || strstr(path, colon + 1) == NULL)
+        return;
+    if (strncmp(fault, "crash:", 6) == 0)
+        platform_crash();
+    if (strncmp(fault, "hang:", 5) == 0)
+        for (;;)
+            platform_sleep_ms(60000);
+}
+
+static void run_range(struct scan_job *job, const struct task *t, const char *path,
+                      struct worker_out *out)
+{
+    struct reader_range range;
+    struct cs_error err = {""};
+    if (reader_scan_range(path, job->filter, job->pf, t->first_chunk, t->chunk_count, worker_event,
+                          out, worker_progress, out, &range, &err) == 0) {
+        wire_put_range(&out->buf, &range);
+    } else {
+        struct input_report failed;
+        input_report_init(&failed, path);
+        failed.status = INPUT_ERROR;
+        failed.error = cs_strdup(err.message);
+        wire_put_report(&out->buf, &failed);
+        input_report_free(&failed);
+    }
+    reader_range_free(&range);
+}
+
+int scan_worker_run_task(long index, int fd, void *ctx)
+{
+    struct scan_job *job = ctx;
+    const struct task *t = &job->tasks[index];
+    const char *path = job->files[t->file].path;
+    simulate_fault(job->hooks.worker_fault, path);
+    struct worker_out out = {.fd = fd};
+    if (t->whole_file) {
+        struct input_report report;
+        input_report_init(&report, path);
+        reader_scan_file_progress(path, job->filter, worker_event, &out, worker_progress, &out,
+                                  &report);
+        wire_put_report(&out.buf, &report);
+        input_report_free(&report);
+    } else {
+        run_range(job, t, path, &out);
+    }
+    wire_put_done(&out.buf);
+    worker_flush(&out, true);
+    wire_buffer_free(&out.buf);
+    return out.failed ? 1 : 0;
+}
+
+/* A decimal number at *p followed by one space; advances *p past the space.  -1 otherwise. */
+static int parse_count(const char **p, uint64_t *out)
+{
+    if (**p < '0' || **p > '9') /* strtoull would also take spaces and a sign */
+        return -1;
+    char *end;
+    errno = 0;
+    *out = strtoull(*p, &end, 10);
+    if (errno || *end != ' ')
+        return -1;
+    *p = end + 1;
+    return 0;
+}
+
+/* "file PATH" or "chunks FIRST COUNT PATH" (describe_task): fills t and returns the path, or
+ * NULL when the line is not one of these. */
+static const char *parse_description(const char *text, struct task *t)
+{
+    const char *p = text;
+    if (strncmp(text, "file ", 5) == 0) {
+        t->whole_file = true;
+        p += 5;
+    } else if (strncmp(text, "chunks ", 7) == 0) {
+        p += 7;
+        if (parse_count(&p, &t->first_chunk) != 0 || parse_count(&p, &t->chunk_count) != 0 ||
+            t->chunk_count == 0)
+            return NULL;
+    } else {
+        return NULL;
+    }
+    return *p ? p : NULL;
+}
+
+int scan_run_worker_task(const char *description, int fd, const struct scan_hooks *hooks)
+{
+    struct task t = {0};
+    const char *path = parse_description(description, &t);
+    if (path == NULL)
+        return -1;
+    struct file_entry file = {.path = path};
+    struct scan_job job = {.filter = event_sources_filter(),
+                           .file_count = 1,
+                           .files = &file,
+                           .task_count = 1,
+                           .tasks = &t,
+                           .hooks = *hooks};
+    job.pf = prefilter_new(job.filter); /* as scan_files makes it: the same chunks qualify */
+    workers_enter_child(fd);
+    int status = scan_worker_run_task(0, fd, &job);
+    prefilter_free(job.pf);
+    return status;
+}
+
+/* The task as scan_run_worker_task reads it, for a worker that is a new process (Windows). */
+char *scan_worker_describe_task(long index, void *ctx)
+{
+    const struct scan_job *job = ctx;
+    const struct task *t = &job->tasks[index];
+    const char *path = job->files[t->file].path;
+    char head[64];
+    if (t->whole_file)
+        snprintf(head, sizeof(head), "file ");
+    else
+        snprintf(head, sizeof(head), "chunks %llu %llu ", (unsigned long long)t->first_chunk,
+                 (unsigned long long)t->chunk_count);
+    size_t size = strlen(head) + strlen(path) + 1;
+    char *line = cs_xmalloc(size);
+    snprintf(line, size, "%s%s", head, path);
+    return line;
+}

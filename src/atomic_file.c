@@ -13,11 +13,6 @@
 
 #include "crashsig/platform.h"
 
-#if !defined(_WIN32)
-#include <fcntl.h>
-#include <unistd.h>
-#endif
-
 #define TEMP_MARK       ".tmp"
 #define TEMP_RANDOM_LEN 6 /* the XXXXXX platform_temp_create fills in */
 
@@ -46,27 +41,6 @@ int atomic_file_close(struct atomic_file *af, struct cs_error *err)
     return 0;
 }
 
-/* Makes a completed rename durable.  File systems that cannot fsync a directory say EINVAL,
- * and there is nothing more to do on those; Windows has no equivalent call. */
-static int sync_directory(const char *path)
-{
-#if defined(_WIN32)
-    (void)path;
-    return 0;
-#else
-    const char *slash = strrchr(path, '/');
-    char *dir =
-        slash ? cs_strndup(path, slash == path ? 1 : (size_t)(slash - path)) : cs_strdup(".");
-    int fd = open(dir, O_RDONLY | O_DIRECTORY);
-    free(dir);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd) == 0 || errno == EINVAL ? 0 : -1;
-    close(fd);
-    return rc;
-#endif
-}
-
 int atomic_file_publish(struct atomic_file *af, struct cs_error *err)
 {
     if (atomic_file_close(af, err) != 0)
@@ -78,13 +52,8 @@ int atomic_file_publish(struct atomic_file *af, struct cs_error *err)
     struct platform_temp_file tmp = {.file = af->f, .path = af->temp_path};
     af->f = NULL;
     af->temp_path = NULL; /* commit frees it and removes the file on failure */
-    if (platform_temp_commit(&tmp, af->path, err) != 0)
-        return -1;
-    if (sync_directory(af->path) != 0) {
-        cs_error_set(err, "cannot sync the folder of %s: %s", af->path, strerror(errno));
-        return -1;
-    }
-    return 0;
+    /* renames and makes the rename durable (fsync of the folder where there is one) */
+    return platform_temp_commit(&tmp, af->path, err);
 }
 
 void atomic_file_discard(struct atomic_file *af)
@@ -114,15 +83,8 @@ static bool is_stale_temp(const char *entry, const char *base)
 
 int atomic_file_remove_stale(const char *path)
 {
-    const char *slash = strrchr(path, '/');
-#if defined(_WIN32)
-    const char *backslash = strrchr(path, '\\');
-    if (backslash && (!slash || backslash > slash))
-        slash = backslash;
-#endif
-    const char *base = slash ? slash + 1 : path;
-    char *dir =
-        slash ? cs_strndup(path, slash == path ? 1 : (size_t)(slash - path)) : cs_strdup(".");
+    const char *base;
+    char *dir = platform_path_folder(path, &base);
     char **names = NULL;
     size_t count = 0;
     int removed = 0;

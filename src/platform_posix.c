@@ -98,6 +98,22 @@ char *platform_path_join(const char *dir, const char *name)
     return path;
 }
 
+bool platform_is_separator(char c)
+{
+    return c == '/';
+}
+
+bool platform_path_is_absolute(const char *path)
+{
+    return path[0] == '/';
+}
+
+bool platform_path_has_drive(const char *path)
+{
+    (void)path;
+    return false;
+}
+
 FILE *platform_fopen(const char *path, const char *mode)
 {
     return fopen(path, mode); /* POSIX has no text mode; "b" would change nothing */

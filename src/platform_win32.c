@@ -12,6 +12,7 @@
  */
 #include "crashsig/platform.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <io.h>
@@ -253,6 +254,21 @@ char *platform_path_join(const char *dir, const char *name)
     char *path = cs_xmalloc(size);
     snprintf(path, size, "%s%s%s", dir, has_separator ? "" : "\\", name);
     return path;
+}
+
+bool platform_is_separator(char c)
+{
+    return c == '\\' || c == '/';
+}
+
+bool platform_path_has_drive(const char *path)
+{
+    return isalpha((unsigned char)path[0]) && path[1] == ':';
+}
+
+bool platform_path_is_absolute(const char *path)
+{
+    return platform_is_separator(path[0]) || platform_path_has_drive(path);
 }
 
 FILE *platform_fopen(const char *path, const char *mode)

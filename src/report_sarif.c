@@ -20,8 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report_util.h"
+#include "crashsig/platform.h"
 #include "json_write.h"
+#include "report_util.h"
 
 #define SARIF_SCHEMA_URI                                                                           \
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -47,20 +48,13 @@ static cJSON *message(const char *text)
  * percent-encoded.  '\' separates folders only on Windows; elsewhere it is a name character. */
 static char *path_uri(const char *path)
 {
-#if defined(_WIN32)
-    bool drive = isalpha((unsigned char)path[0]) && path[1] == ':';
-    bool absolute = path[0] == '/' || path[0] == '\\' || drive;
-    const char separator = '\\';
-#else
-    bool drive = false, absolute = path[0] == '/';
-    const char separator = '/';
-#endif
+    bool drive = platform_path_has_drive(path), absolute = platform_path_is_absolute(path);
     char *uri = cs_xmalloc(strlen(path) * 3 + 16), *o = uri;
     if (absolute)
         o += sprintf(o, "file://%s", drive ? "/" : "");
     for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
         bool keep = *p < 0x80 && (isalnum(*p) || strchr("-._~/", *p) != NULL);
-        if (*p == (unsigned char)separator)
+        if (platform_is_separator((char)*p))
             *o++ = '/';
         else if (keep || (drive && p == (const unsigned char *)path + 1))
             *o++ = (char)*p;

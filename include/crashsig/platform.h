@@ -65,6 +65,16 @@ void platform_names_free(char **names, size_t count);
 /* dir + separator + name (no separator added when dir already ends in one).  Never NULL. */
 char *platform_path_join(const char *dir, const char *name);
 
+/* How this system spells paths, for code that takes one apart: a folder separator ('/'; on
+ * Windows '\\' too), and an absolute path's drive letter ("C:", Windows only). */
+bool platform_is_separator(char c);
+bool platform_path_is_absolute(const char *path);
+bool platform_path_has_drive(const char *path);
+
+/* The folder of path ("." when it names none) as a new string; *base points at the name
+ * after the last separator. */
+char *platform_path_folder(const char *path, const char **base);
+
 /* fopen with a UTF-8 path.  Files are always opened in binary mode, so "r"/"w" read and write
  * the bytes unchanged on Windows too.  NULL with errno set on failure. */
 FILE *platform_fopen(const char *path, const char *mode);

@@ -3,12 +3,13 @@
  * back to the calling process frame by frame (event_wire.h).
  *
  * A worker is a process that runs one task and exits: a fork of the calling process on POSIX
- * (workers.c), a new crashsig.exe started with the task's description on Windows, which has
- * no fork (workers_win32.c, `crashsig __worker`).  That isolates
- * faults: when libevtx crashes on a damaged log (a signal) or hangs in it, only that task's
- * worker dies; the caller is told how it ended and carries on with the other tasks.  A worker
- * that writes nothing for the stall limit is killed and counts as hung.  Tasks are started in
- * the order next() returns them; frames and ends arrive in whatever order the workers finish.
+ * (workers_posix.c), a new crashsig.exe started with the task's description on Windows, which
+ * has no fork (workers_win32.c, `crashsig __worker`); the pool that runs them is the same on
+ * both (workers.c, over workers_backend.h).  That isolates faults: when libevtx crashes on a
+ * damaged log (a signal) or hangs in it, only that task's worker dies; the caller is told how it
+ * ended and carries on with the other tasks.  A worker that writes nothing for the stall limit is
+ * killed and counts as hung.  Tasks are started in the order next() returns them; frames and ends
+ * arrive in whatever order the workers finish.
  *
  * Not for: what the tasks do or what their frames mean (scan.c).
  */

@@ -1,9 +1,10 @@
 /*
- * workers_win32.c - workers.h on Windows, which has no fork(): each task runs in a new
- * crashsig.exe, `crashsig.exe __worker DESCRIPTION` (cli.c, scan_run_worker_task), where the
- * description is the line cb->describe wrote for the task.  Up to `jobs` children run at once;
- * each writes its frames to an anonymous pipe that is its stdout, and the caller splits them
- * into frames and classifies the end exactly as workers.c does with a forked worker:
+ * workers_win32.c - the worker pool's primitives on Windows (workers_backend.h), which has no
+ * fork(): each task runs in a new crashsig.exe, `crashsig.exe __worker DESCRIPTION` (cli.c,
+ * scan_run_worker_task), where the description is the line cb->describe wrote for the task.
+ * Each child writes its frames to an anonymous pipe that is its stdout; the pool (workers.c)
+ * splits them into frames and classifies the end exactly as it does a forked worker's, from
+ * what workers_os_reap says of the child's exit code:
  *
  *     exit code 0 and only whole frames     WORKER_FINISHED
  *     an exception code (>= 0xC0000000)     WORKER_CRASHED, end->exception = the code
@@ -20,9 +21,11 @@
  * I/O is easy to get right.  The children are put in a job object that kills them when it is
  * closed, so a hung child does not outlive a crashsig.exe that was itself stopped.
  *
- * Not for: POSIX systems (workers.c), what tasks or frames are (scan.c, event_wire.h).
+ * Not for: the pool itself - task order, frames, the stall limit, how an end is classified
+ * (workers.c); POSIX systems (workers_posix.c); what tasks or frames are (scan.c,
+ * event_wire.h).
  */
-#include "workers.h"
+#include "workers_backend.h"
 
 #include <fcntl.h>
 #include <io.h>
@@ -33,32 +36,19 @@
 #include <windows.h>
 
 #include "crashsig/platform.h"
-#include "event_wire.h"
 
-#define READ_SIZE   65536
-#define MAX_WORKERS 256
 /* All pipes quiet: wait this long before looking again (progress arrives every block). */
 #define IDLE_SLEEP_MS 2
 /* Exit codes from this one up are exceptions (NTSTATUS errors), not exit() values. */
 #define FIRST_EXCEPTION_CODE 0xC0000000u
 
-struct worker {
+struct workers_child {
     HANDLE process, pipe;
-    long task;
-    double last_activity;
-    bool killed_for_stall, garbled;
-    uint8_t *buf;
-    size_t size, capacity;
 };
 
-struct pool {
-    const struct worker_callbacks *cb;
-    void *ctx;
-    unsigned jobs, stall_seconds;
+struct workers_os {
     wchar_t *exe; /* this program, which runs the tasks */
     HANDLE job;   /* kills the children when closed; NULL when it could not be made */
-    size_t running;
-    struct worker workers[MAX_WORKERS];
 };
 
 int workers_write_all(int fd, const void *data, size_t size)
@@ -189,16 +179,16 @@ static bool create_child(wchar_t *exe, wchar_t *line, HANDLE out, HANDLE err,
 }
 
 /* Starts the child for description with its stdout on a new pipe; 0, or -1 with why set. */
-static int spawn(struct pool *pool, const char *description, struct worker *w, char *why,
-                 size_t why_size)
+static int spawn(struct workers_os *os, const char *description, struct workers_child *child,
+                 char *why, size_t why_size)
 {
-    wchar_t *line = command_line(pool->exe, description);
+    wchar_t *line = command_line(os->exe, description);
     HANDLE read_end, write_end;
     if (line == NULL) {
         snprintf(why, why_size, "the path is not valid UTF-8");
         return -1;
     }
-    if (!CreatePipe(&read_end, &write_end, NULL, READ_SIZE)) {
+    if (!CreatePipe(&read_end, &write_end, NULL, WORKERS_READ_SIZE)) {
         platform_windows_error_text(GetLastError(), why, why_size);
         free(line);
         return -1;
@@ -206,7 +196,7 @@ static int spawn(struct pool *pool, const char *description, struct worker *w, c
     SetHandleInformation(write_end, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT);
     HANDLE err = inheritable_stderr();
     PROCESS_INFORMATION pi;
-    bool ok = create_child(pool->exe, line, write_end, err, &pi);
+    bool ok = create_child(os->exe, line, write_end, err, &pi);
     DWORD error = GetLastError();
     CloseHandle(write_end); /* the child's copy is the only one: its exit ends the pipe */
     if (err)
@@ -217,146 +207,94 @@ static int spawn(struct pool *pool, const char *description, struct worker *w, c
         CloseHandle(read_end);
         return -1;
     }
-    if (pool->job)
-        AssignProcessToJobObject(pool->job, pi.hProcess); /* best effort: see the header */
+    if (os->job)
+        AssignProcessToJobObject(os->job, pi.hProcess); /* best effort: see the header */
     ResumeThread(pi.hThread);
     CloseHandle(pi.hThread);
-    w->process = pi.hProcess;
-    w->pipe = read_end;
+    child->process = pi.hProcess;
+    child->pipe = read_end;
     return 0;
 }
 
-static void start(struct pool *pool, long task)
+struct workers_child *workers_os_spawn(struct workers_os *os, long task,
+                                       const struct worker_callbacks *cb, void *ctx, char *why,
+                                       size_t why_size)
 {
-    struct worker_end end = {.outcome = WORKER_NOT_STARTED};
-    struct worker w = {.task = task};
-    char *description = pool->cb->describe ? pool->cb->describe(task, pool->ctx) : NULL;
+    struct workers_child child = {0};
+    char *description = cb->describe ? cb->describe(task, ctx) : NULL;
     int started = -1;
-    if (pool->exe == NULL)
-        snprintf(end.why, sizeof(end.why), "cannot find crashsig.exe's own path");
+    if (os->exe == NULL)
+        snprintf(why, why_size, "cannot find crashsig.exe's own path");
     else if (description == NULL)
-        snprintf(end.why, sizeof(end.why), "the task cannot be described");
+        snprintf(why, why_size, "the task cannot be described");
     else
-        started = spawn(pool, description, &w, end.why, sizeof(end.why));
+        started = spawn(os, description, &child, why, why_size);
     free(description);
-    if (started != 0) {
-        pool->cb->end(task, &end, pool->ctx);
-        return;
-    }
-    w.last_activity = platform_monotonic_seconds();
-    pool->workers[pool->running++] = w;
+    if (started != 0)
+        return NULL;
+    struct workers_child *copy = cs_xmalloc(sizeof(*copy));
+    *copy = child;
+    return copy;
 }
 
 /* ---- watching the children --------------------------------------------------------------- */
 
-/* Hands over every whole frame in the worker's buffer. */
-static void dispatch_frames(struct pool *pool, struct worker *w)
+/* Nothing here blocks on a pipe: a pipe that has bytes, or that is broken because its child is
+ * gone, is ready; when none is, sleep a little and let the pool look again. */
+void workers_os_wait(struct workers_child *const *children, size_t count, int timeout_ms,
+                     bool *ready)
 {
-    size_t used = 0;
-    while (!w->garbled) {
-        uint8_t type;
-        const uint8_t *payload;
-        size_t size;
-        int rc = wire_frame(w->buf + used, w->size - used, &type, &payload, &size);
-        if (rc == 0)
-            break;
-        if (rc < 0 || pool->cb->frame(w->task, type, payload, size, pool->ctx) != 0) {
-            w->garbled = true;
-            TerminateProcess(w->process, 1);
-            break;
-        }
-        used += WIRE_FRAME_HEADER + size;
+    bool any = false;
+    for (size_t i = 0; i < count; i++) {
+        DWORD available = 0;
+        ready[i] =
+            !PeekNamedPipe(children[i]->pipe, NULL, 0, NULL, &available, NULL) || available > 0;
+        any = any || ready[i];
     }
-    if (w->garbled)
-        used = w->size;
-    memmove(w->buf, w->buf + used, w->size - used);
-    w->size -= used;
+    if (!any)
+        Sleep(timeout_ms < IDLE_SLEEP_MS ? (DWORD)timeout_ms : IDLE_SLEEP_MS);
 }
 
-/* Reads what the worker's pipe holds now, setting *busy when there was something; returns true
- * at end of file (the child is gone and everything it wrote was read). */
-static bool drain(struct pool *pool, struct worker *w, bool *busy)
+/* A broken pipe is the end of file: the child is gone and everything it wrote was read. */
+static enum workers_read read_failed(void)
 {
-    for (;;) {
-        DWORD available = 0, got = 0;
-        if (!PeekNamedPipe(w->pipe, NULL, 0, NULL, &available, NULL))
-            break;
-        if (available == 0)
-            return false;
-        if (w->capacity - w->size < READ_SIZE) {
-            w->capacity = w->size + READ_SIZE * 2;
-            w->buf = cs_xrealloc(w->buf, w->capacity);
-        }
-        DWORD want = available < READ_SIZE ? available : READ_SIZE;
-        if (!ReadFile(w->pipe, w->buf + w->size, want, &got, NULL))
-            break;
-        *busy = true;
-        w->size += got;
-        w->last_activity = platform_monotonic_seconds();
-        dispatch_frames(pool, w);
-    }
-    if (GetLastError() != ERROR_BROKEN_PIPE && !w->garbled) { /* cannot be read: stop it */
-        w->garbled = true;
-        TerminateProcess(w->process, 1);
-    }
-    return true;
+    return GetLastError() == ERROR_BROKEN_PIPE ? WORKERS_READ_END : WORKERS_READ_BROKEN;
 }
 
-static void classify(const struct worker *w, DWORD code, struct worker_end *end)
+enum workers_read workers_os_read(struct workers_child *child, uint8_t *buf, size_t room,
+                                  size_t *got)
 {
-    if (w->killed_for_stall)
-        end->outcome = WORKER_HUNG;
-    else if (w->garbled || (code == 0 && w->size != 0))
-        end->outcome = WORKER_GARBLED;
-    else if (code >= FIRST_EXCEPTION_CODE)
-        end->outcome = WORKER_CRASHED, end->exception = (uint32_t)code;
-    else if (code != 0)
-        end->outcome = WORKER_FAILED, end->exit_status = (int)code;
-    else
-        end->outcome = WORKER_FINISHED;
+    DWORD available = 0, n = 0;
+    if (!PeekNamedPipe(child->pipe, NULL, 0, NULL, &available, NULL))
+        return read_failed();
+    if (available == 0)
+        return WORKERS_READ_EMPTY;
+    DWORD want = available < room ? available : (DWORD)room;
+    if (!ReadFile(child->pipe, buf, want, &n, NULL))
+        return read_failed();
+    *got = n;
+    return n > 0 ? WORKERS_READ_DATA : WORKERS_READ_EMPTY;
 }
 
-/* The worker's pipe is at end of file: wait for the child and report how it ended. */
-static void finish(struct pool *pool, size_t index)
+void workers_os_kill(struct workers_child *child)
 {
-    struct worker w = pool->workers[index];
-    pool->workers[index] = pool->workers[--pool->running];
-    CloseHandle(w.pipe);
-    WaitForSingleObject(w.process, INFINITE);
+    TerminateProcess(child->process, 1);
+}
+
+void workers_os_reap(struct workers_os *os, struct workers_child *child, struct workers_exit *ended)
+{
+    (void)os; /* nothing of a child is kept in it */
+    CloseHandle(child->pipe);
+    WaitForSingleObject(child->process, INFINITE);
     DWORD code = 1;
-    if (!GetExitCodeProcess(w.process, &code))
+    if (!GetExitCodeProcess(child->process, &code))
         code = 1;
-    CloseHandle(w.process);
-    struct worker_end end = {0};
-    classify(&w, code, &end);
-    free(w.buf);
-    pool->cb->end(w.task, &end, pool->ctx);
-}
-
-/* Stops the children that wrote nothing for the stall limit; they end as WORKER_HUNG once
- * their pipe breaks. */
-static void enforce_stall_limit(struct pool *pool)
-{
-    double now = platform_monotonic_seconds();
-    for (size_t i = 0; i < pool->running; i++) {
-        struct worker *w = &pool->workers[i];
-        if (!w->killed_for_stall && now - w->last_activity >= pool->stall_seconds) {
-            TerminateProcess(w->process, 1);
-            w->killed_for_stall = true;
-        }
-    }
-}
-
-static void poll_once(struct pool *pool)
-{
-    enforce_stall_limit(pool);
-    bool busy = false;
-    /* from the end, so that finish() moving the last worker into a freed slot is harmless */
-    for (size_t i = pool->running; i-- > 0;)
-        if (drain(pool, &pool->workers[i], &busy))
-            finish(pool, i), busy = true;
-    if (!busy)
-        Sleep(IDLE_SLEEP_MS);
+    CloseHandle(child->process);
+    free(child);
+    if (code >= FIRST_EXCEPTION_CODE)
+        *ended = (struct workers_exit){.how = WORKERS_EXCEPTION, .exception = (uint32_t)code};
+    else
+        *ended = (struct workers_exit){.how = WORKERS_EXITED, .status = (int)code};
 }
 
 /* A job object that ends every child when crashsig.exe ends, however it ends; NULL when
@@ -374,29 +312,18 @@ static HANDLE kill_on_close_job(void)
     return job;
 }
 
-void workers_run(unsigned jobs, unsigned stall_seconds, const struct worker_callbacks *cb,
-                 void *ctx)
+struct workers_os *workers_os_open(void)
 {
-    struct pool *pool = cs_xcalloc(1, sizeof(*pool));
-    pool->cb = cb;
-    pool->ctx = ctx;
-    pool->jobs = jobs < 1 ? 1 : jobs > MAX_WORKERS ? MAX_WORKERS : jobs;
-    pool->stall_seconds = stall_seconds ? stall_seconds : 1;
-    pool->exe = module_path();
-    pool->job = kill_on_close_job();
-    for (;;) {
-        while (pool->running < pool->jobs) {
-            long task = cb->next(ctx);
-            if (task < 0)
-                break;
-            start(pool, task);
-        }
-        if (pool->running == 0)
-            break;
-        poll_once(pool);
-    }
-    if (pool->job)
-        CloseHandle(pool->job);
-    free(pool->exe);
-    free(pool);
+    struct workers_os *os = cs_xcalloc(1, sizeof(*os));
+    os->exe = module_path();
+    os->job = kill_on_close_job();
+    return os;
+}
+
+void workers_os_close(struct workers_os *os)
+{
+    if (os->job)
+        CloseHandle(os->job);
+    free(os->exe);
+    free(os);
 }

@@ -3,8 +3,8 @@
  * fork (Windows: workers_win32.c starts `crashsig __worker DESCRIPTION`): run one task from its
  * one-line description and write its frames (event_wire.h) to a file descriptor.
  *
- * Internal to crashsig (scan.c and cli.c), not part of the library's interface: the
- * description is whatever this very build of scan.c wrote, and may change with it.
+ * Internal to crashsig (scan_worker.c and cli/main.c), not part of the library's interface: the
+ * description is whatever this very build of scan_worker.c wrote, and may change with it.
  *
  * Not for: starting or watching workers (workers.h), or the scan itself (scan.h).
  */

@@ -1,6 +1,6 @@
 /*
  * workers_win32.c - the worker pool's primitives on Windows (workers_backend.h), which has no
- * fork(): each task runs in a new crashsig.exe, `crashsig.exe __worker DESCRIPTION` (cli.c,
+ * fork(): each task runs in a new crashsig.exe, `crashsig.exe __worker DESCRIPTION` (cli/main.c,
  * scan_run_worker_task), where the description is the line cb->describe wrote for the task.
  * Each child writes its frames to an anonymous pipe that is its stdout; the pool (workers.c)
  * splits them into frames and classifies the end exactly as it does a forked worker's, from

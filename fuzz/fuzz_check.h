@@ -22,6 +22,7 @@
 
 #include "crashsig/correlator.h"
 #include "crashsig/report.h"
+#include "report_writers.h"
 
 #define FUZZ_CHECK(cond, what)                                                                     \
     do {                                                                                           \

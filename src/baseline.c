@@ -13,6 +13,7 @@
 
 #include "crashsig/text_file.h"
 #include "json_write.h"
+#include "crashsig/signatures.h"
 #include "report_util.h"
 
 #define MAX_BASELINE_FILE_SIZE (64L * 1024 * 1024)

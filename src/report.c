@@ -9,6 +9,8 @@
 
 #include <string.h>
 
+#include "report_writers.h"
+
 static const char *const FORMAT_NAMES[REPORT_FORMAT_COUNT] = {"text", "json", "jsonl", "junit",
                                                               "sarif"};
 
@@ -43,4 +45,9 @@ int report_write(FILE *out, enum report_format format, const struct run_result *
         break;
     }
     return report_write_text(out, result, options);
+}
+
+int report_write_signature(FILE *out, const struct signature *sig)
+{
+    return report_text_signature(out, sig);
 }

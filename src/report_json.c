@@ -7,13 +7,14 @@
  *
  * Not for: deciding anything.  The order of incidents and findings is the scan's.
  */
-#include "crashsig/report.h"
+#include "report_writers.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include <cJSON.h>
 
+#include "crashsig/signatures.h"
 #include "report_util.h"
 #include "json_write.h"
 

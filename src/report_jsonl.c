@@ -10,10 +10,11 @@
  *
  * Not for: the whole-run document (report_json.c).
  */
-#include "crashsig/report.h"
+#include "report_writers.h"
 
 #include <stdlib.h>
 
+#include "crashsig/signatures.h"
 #include "report_util.h"
 
 static cJSON *incident_line(const struct incident *incident, bool known)

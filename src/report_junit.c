@@ -17,11 +17,12 @@
  *
  * Not for: the text report itself (report_text.c provides the evidence).
  */
-#include "crashsig/report.h"
+#include "report_writers.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "crashsig/signatures.h"
 #include "report_util.h"
 
 #define SUITE_NAME          "crashsig"

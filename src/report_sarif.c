@@ -14,7 +14,7 @@
  *
  * Not for: the crashsig JSON report (report_json.c), which has every field.
  */
-#include "crashsig/report.h"
+#include "report_writers.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -22,6 +22,7 @@
 
 #include "crashsig/platform.h"
 #include "json_write.h"
+#include "crashsig/signatures.h"
 #include "report_util.h"
 
 #define SARIF_SCHEMA_URI                                                                           \

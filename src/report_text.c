@@ -12,10 +12,11 @@
  *
  * Not for: JSON (report_json.c) or deciding anything.
  */
-#include "crashsig/report.h"
+#include "report_writers.h"
 
 #include <string.h>
 
+#include "crashsig/signatures.h"
 #include "report_util.h"
 
 #define DEFAULT_MAX_FRAMES 12
@@ -545,7 +546,7 @@ int report_write_text(FILE *out, const struct run_result *result,
     return ferror(out) ? -1 : 0;
 }
 
-int report_write_signature(FILE *out, const struct signature *sig)
+int report_text_signature(FILE *out, const struct signature *sig)
 {
     struct text_out o = {.f = out};
     fprintf(out, "%s\n  %s\n  Severity   %s", sig->id, sig->title, severity_name(sig->severity));

@@ -3,6 +3,7 @@
  *
  * Not for: a format of its own.
  */
+#include "crashsig/signatures.h"
 #include "report_util.h"
 
 #include <stdlib.h>

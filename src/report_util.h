@@ -3,14 +3,14 @@
  * valid, an incident as JSON, times in UTC or local time, and which incidents are known.
  * Private to src/report_*.c and the other writers of JSON in src/.
  *
- * Not for: anything outside src/; the interface is include/crashsig/report.h.
+ * Not for: anything outside the writers; the interface is include/crashsig/report.h.
  */
 #ifndef CRASHSIG_REPORT_UTIL_H
 #define CRASHSIG_REPORT_UTIL_H
 
 #include <cJSON.h>
 
-#include "crashsig/report.h"
+#include "report_writers.h"
 #include "crashsig/timeutil.h"
 
 /* Length of the valid UTF-8 sequence at p (1-4), or 0 when it is not one (overlong forms,

@@ -16,6 +16,7 @@
 #include <cJSON.h>
 
 #include "crashsig/report.h"
+#include "report_writers.h"
 
 static struct signature SIG = {.id = "unhandled-exception",
                                .title = "Unhandled exception",

@@ -28,6 +28,7 @@
 #include <cJSON.h>
 
 #include "crashsig/report.h"
+#include "report_writers.h"
 #include "progress.h"
 #include "run_process.h"
 #include "test_util.h"

@@ -9,6 +9,8 @@
  * be hostile, so the text writer neutralises control characters and escape sequences, and the
  * JSON, XML and SARIF writers escape everything and replace invalid UTF-8.
  *
+ * The writers themselves are private (src/report_writers.h); this is their one entry point.
+ *
  * Not for: choosing where the output goes (run.h writes every output all or none).
  */
 #ifndef CRASHSIG_REPORT_H
@@ -16,49 +18,17 @@
 
 #include <stdio.h>
 
+#include "crashsig/report_options.h"
 #include "crashsig/result.h"
 #include "crashsig/signatures.h"
-
-#define REPORT_JSON_SCHEMA     "crashsig.report/1"
-#define REPORT_INCIDENT_SCHEMA "crashsig.incident/1" /* each line of --format jsonl */
-
-/* The report formats, in the order --format lists them. */
-enum report_format {
-    REPORT_TEXT,
-    REPORT_JSON,
-    REPORT_JSONL,
-    REPORT_JUNIT,
-    REPORT_SARIF,
-};
-#define REPORT_FORMAT_COUNT 5
 
 const char *report_format_name(enum report_format format); /* "text", "json", ... */
 /* The format named text ("json"); -1 when there is none. */
 int report_format_from_name(const char *text, enum report_format *out);
 
-/* How to present the result; what the run decided is in the result itself. */
-struct report_options {
-    bool color;                    /* ANSI colour in the text report */
-    size_t max_frames;             /* frames shown per incident in text; 0 = default */
-    bool local_time;               /* text: times in the local time zone instead of UTC */
-    const struct catalog *catalog; /* JUnit/SARIF list every signature of it; NULL: the found */
-};
-
 /* Writes result to out in format.  Returns 0, or -1 when writing to out failed. */
 int report_write(FILE *out, enum report_format format, const struct run_result *result,
                  const struct report_options *options);
-
-/* Return 0, or -1 when writing to out failed. */
-int report_write_text(FILE *out, const struct run_result *result,
-                      const struct report_options *options);
-int report_write_json(FILE *out, const struct run_result *result,
-                      const struct report_options *options);
-int report_write_jsonl(FILE *out, const struct run_result *result,
-                       const struct report_options *options);
-int report_write_junit(FILE *out, const struct run_result *result,
-                       const struct report_options *options);
-int report_write_sarif(FILE *out, const struct run_result *result,
-                       const struct report_options *options);
 
 /* One signature of the catalog as `crashsig explain` shows it: title, severity with its
  * per-application overrides, explanation and fix, wrapped like the text report. */

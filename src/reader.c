@@ -540,28 +540,3 @@ int reader_read_chunks(const struct reader_request *request, uint64_t first_chun
 {
     return read_chunks(request, first_chunk, chunk_count, false, range, err);
 }
-
-/* ---- the entry points before struct reader_request ------------------------------------- */
-
-int reader_scan_file_progress(const char *path, const struct reader_filter *filter,
-                              reader_event_fn fn, void *ctx, reader_progress_fn progress,
-                              void *progress_ctx, struct input_report *report)
-{
-    struct reader_request request = {path, filter, NULL, fn, ctx, progress, progress_ctx};
-    return reader_read_whole_file(&request, report);
-}
-
-int reader_scan_file(const char *path, const struct reader_filter *filter, reader_event_fn fn,
-                     void *ctx, struct input_report *report)
-{
-    return reader_scan_file_progress(path, filter, fn, ctx, NULL, NULL, report);
-}
-
-int reader_scan_range(const char *path, const struct reader_filter *filter,
-                      const struct prefilter *pf, uint64_t first_chunk, uint64_t chunk_count,
-                      reader_event_fn fn, void *ctx, reader_progress_fn progress,
-                      void *progress_ctx, struct reader_range *range, struct cs_error *err)
-{
-    struct reader_request request = {path, filter, pf, fn, ctx, progress, progress_ctx};
-    return reader_read_chunks(&request, first_chunk, chunk_count, range, err);
-}

@@ -145,17 +145,6 @@ void reader_range_free(struct reader_range *range);
 int reader_read_chunks(const struct reader_request *request, uint64_t first_chunk,
                        uint64_t chunk_count, struct reader_range *range, struct cs_error *err);
 
-/* The entry points before struct reader_request, until their callers move over. */
-int reader_scan_file(const char *path, const struct reader_filter *filter, reader_event_fn fn,
-                     void *ctx, struct input_report *report);
-int reader_scan_file_progress(const char *path, const struct reader_filter *filter,
-                              reader_event_fn fn, void *ctx, reader_progress_fn progress,
-                              void *progress_ctx, struct input_report *report);
-int reader_scan_range(const char *path, const struct reader_filter *filter,
-                      const struct prefilter *pf, uint64_t first_chunk, uint64_t chunk_count,
-                      reader_event_fn fn, void *ctx, reader_progress_fn progress,
-                      void *progress_ctx, struct reader_range *range, struct cs_error *err);
-
 /* Fills report (counts, warnings, status) from the ranges that together cover the file, in
  * chunk order. */
 void reader_report_ranges(struct input_report *report, const struct reader_layout *layout,

@@ -4,9 +4,9 @@
 #
 #   cat FILE > /dev/null                          the floor: reading the file
 #   evtxexport FILE | grep -c ...                 the baseline: libevtx's exporter, every record
-#   crashsig scan --no-prefilter --jobs 1 FILE    the full path: libevtx on every record
-#   crashsig scan --jobs 1 FILE                   the fast path on one core
-#   crashsig scan FILE                            the fast path on every core
+#   crashsig scan --no-prefilter --jobs 1 FILE    the whole-file read: libevtx on every record
+#   crashsig scan --jobs 1 FILE                   the selected-chunk read on one core
+#   crashsig scan FILE                            the selected-chunk read on every core
 #
 # and prints seconds, MB/s, the speed-up over the baseline, the ratio to cat and the peak RSS
 # (/usr/bin/time -v; the largest of crashsig and its workers, not their sum).

@@ -1,18 +1,18 @@
 /*
  * fuzz_scan.c - libFuzzer target: a whole file, bytes in, report out.  The input is written
- * to a temporary file and read twice in this process - the reader's full path (libevtx on the
- * whole file, reader_scan_file), whose events go through the parsers, the correlator, the
- * catalog, the findings and every report writer, and its fast path (reader_plan_file,
- * reader_scan_range over every chunk).  One input in 16 is also scanned end to end with
- * scan_run (worker processes) and its reports checked.
+ * to a temporary file and read twice in this process - the reader's whole-file read (libevtx
+ * on the whole file, reader_read_whole_file), whose events go through the parsers, the
+ * correlator, the catalog, the findings and every report writer, and its selected-chunk read
+ * (reader_plan_file, reader_read_chunks over every chunk).  One input in 16 is also scanned
+ * end to end with scan_run (worker processes) and its reports checked.
  *
  * The in-process reads are what find faults in the reader and in libevtx: scan_run contains
  * them in its workers (by design: a crash there becomes an input error), where libFuzzer would
  * neither see the crash nor get coverage; and forking a worker per input would cut the
  * executions per second several times.
  *
- * Checked beyond "no crash, no leak, no hang": both paths keep the same number of events when
- * both can read the file, the input is reported exactly once, an input error carries a
+ * Checked beyond "no crash, no leak, no hang": both read modes keep the same number of events
+ * when both can read the file, the input is reported exactly once, an input error carries a
  * message, and the reports keep their promises (fuzz_check.h).
  *
  * libevtx is Debian's uninstrumented build, so coverage feedback comes from crashsig's code
@@ -116,14 +116,16 @@ static int parse_event(struct event *ev, void *ctx)
     return 0;
 }
 
-/* The full path, and the pipeline on what it kept; returns the events kept, or UINT64_MAX
- * when the file could not be read. */
+/* The whole-file read, and the pipeline on what it kept; returns the events kept, or
+ * UINT64_MAX when the file could not be read. */
 static uint64_t read_full(const char *path)
 {
     struct input_report report;
     input_report_init(&report, path);
     struct full_read fr = {0, correlator_new(0)};
-    int rc = reader_scan_file(path, &FILTER, parse_event, &fr, &report);
+    struct reader_request request = {
+        .path = path, .filter = &FILTER, .on_event = parse_event, .ctx = &fr};
+    int rc = reader_read_whole_file(&request, &report);
     uint64_t kept = fr.kept;
     fuzz_finish(fr.c, true);
     FUZZ_CHECK((rc != 0) == (report.status == INPUT_ERROR), "an unreadable file is an error");
@@ -133,8 +135,8 @@ static uint64_t read_full(const char *path)
     return rc == 0 ? kept : UINT64_MAX;
 }
 
-/* The fast path over every chunk; returns the events kept, or UINT64_MAX when it does not
- * apply or the file could not be read. */
+/* The selected-chunk read over every chunk; returns the events kept, or UINT64_MAX when it
+ * does not apply or the file could not be read. */
 static uint64_t read_fast(const char *path)
 {
     static struct prefilter *pf; /* harness-only state; reachable, so not a leak */
@@ -151,8 +153,9 @@ static uint64_t read_fast(const char *path)
     struct reader_range range;
     memset(&range, 0, sizeof(range));
     struct cs_error err = {{0}};
-    int rc = reader_scan_range(path, &FILTER, pf, 0, layout.chunk_count, count_event, &kept, NULL,
-                               NULL, &range, &err);
+    struct reader_request request = {
+        .path = path, .filter = &FILTER, .pf = pf, .on_event = count_event, .ctx = &kept};
+    int rc = reader_read_chunks(&request, 0, layout.chunk_count, &range, &err);
     FUZZ_CHECK(rc == 0 || err.message[0] != '\0', "a failed range says why");
     if (rc == 0) {
         FUZZ_CHECK(range.events_kept == kept, "the range counts the events handed over");
@@ -171,7 +174,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     write_input(path, data, size);
     uint64_t full = read_full(path), fast = read_fast(path);
     FUZZ_CHECK(full == UINT64_MAX || fast == UINT64_MAX || full == fast,
-               "the full and the fast path keep the same events");
+               "both read modes keep the same events");
     uint32_t hash = 2166136261u; /* FNV-1a: which inputs also go through scan_run */
     for (size_t i = 0; i < size; i++)
         hash = (hash ^ data[i]) * 16777619u;

@@ -21,8 +21,8 @@
 enum wire_type {
     WIRE_EVENT = 1,    /* one kept event */
     WIRE_PROGRESS = 2, /* bytes of the input read since the last progress message */
-    WIRE_RANGE = 3,    /* the fast path's struct reader_range, at the end of a range */
-    WIRE_REPORT = 4,   /* the full path's struct input_report (all but the path), at the end */
+    WIRE_RANGE = 3,    /* a selected-chunk read's struct reader_range, at the end of a range */
+    WIRE_REPORT = 4,   /* a whole-file read's struct input_report (all but the path), at the end */
     WIRE_DONE = 5,     /* the worker finished its task; anything else means it did not */
 };
 

@@ -1,7 +1,7 @@
 /*
  * input_report.c - the input report model (input_report.h).
  *
- * Not for: deciding what is wrong with a file (reader.c does).
+ * Not for: deciding what is wrong with a file (reader.c and reader_damage.c do).
  */
 #include "crashsig/input_report.h"
 

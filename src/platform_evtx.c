@@ -6,7 +6,7 @@
  * libevtx_file_open_wide reach the file whatever its name.  libevtx is built with UNICODE for
  * that (scripts/build-windows.sh).
  *
- * Not for: reading records (reader.c) or other file functions (platform_posix.c,
+ * Not for: reading records (reader.c, evtx_record.c) or other file functions (platform_posix.c,
  * platform_win32.c).
  */
 #include "crashsig/platform.h"

@@ -14,7 +14,8 @@
  * The structural checks follow libevtx 20181227's libevtx_chunk_read and
  * libevtx_record_values_read_header rule by rule; the comments name the rule each step copies.
  *
- * Not for: I/O, libevtx, or deciding what a damaged file means for the report (reader.c).
+ * Not for: I/O, libevtx, or deciding what a damaged file means for the report (reader.c,
+ * reader_damage.c).
  */
 #include "crashsig/prefilter.h"
 

@@ -252,7 +252,8 @@ static void release_task(struct task *t)
 }
 
 /* Feeds the complete files at the head of the list to the correlator, in file order: each
- * file's records from all its tasks, then its recovered records, as the full path reads them. */
+ * file's records from all its tasks, then its recovered records, as the whole-file read reads
+ * them. */
 static void feed_complete_files(struct scan_job *job)
 {
     while (job->next_to_feed < job->file_count && job->files[job->next_to_feed].complete) {

@@ -2,12 +2,12 @@
  * scan_job.h - what the two sides of a scan share (private to src/scan.c, the scanning
  * process, and src/scan_worker.c, the worker side): the job, its files and their tasks.
  *
- * Every file is read in worker processes (workers.h): a file the fast path can read is cut
- * into ranges of RANGE_CHUNKS chunks, one task each, any other file (or every file with
- * --no-prefilter) is one task for the full path.  The cut depends only on the file, never on
+ * Every file is read in worker processes (workers.h): a file the selected-chunk read can read is
+ * cut into ranges of RANGE_CHUNKS chunks, one task each, any other file (or every file with
+ * --no-prefilter) is one task for the whole-file read.  The cut depends only on the file, never on
  * --jobs, and each worker's results are merged in file and chunk order once the whole file is
  * done, so the events reach the correlator, and the warnings the report, in the same order
- * whatever the number of workers and however they finish - and in the order the full path
+ * whatever the number of workers and however they finish - and in the order the whole-file read
  * produces: a file's records, then its recovered records.
  *
  * Not for: anyone outside the scan.
@@ -35,7 +35,7 @@ struct event_list {
 
 struct task {
     size_t file;
-    bool whole_file; /* the full path (reader_scan_file) instead of a range */
+    bool whole_file; /* the whole-file read (reader_read_whole_file) instead of a range */
     uint64_t first_chunk, chunk_count;
     /* what the worker sent */
     struct event_list records, recovered;

@@ -63,13 +63,26 @@ static void simulate_fault(const char *fault, const char *path)
             platform_sleep_ms(60000);
 }
 
+/* What the reader needs for any task of the job: events and progress go to out. */
+static struct reader_request reader_request_for(const struct scan_job *job, const char *path,
+                                                struct worker_out *out)
+{
+    return (struct reader_request){.path = path,
+                                   .filter = job->filter,
+                                   .pf = job->pf,
+                                   .on_event = worker_event,
+                                   .ctx = out,
+                                   .progress = worker_progress,
+                                   .progress_ctx = out};
+}
+
 static void run_range(struct scan_job *job, const struct task *t, const char *path,
                       struct worker_out *out)
 {
     struct reader_range range;
     struct cs_error err = {""};
-    if (reader_scan_range(path, job->filter, job->pf, t->first_chunk, t->chunk_count, worker_event,
-                          out, worker_progress, out, &range, &err) == 0) {
+    struct reader_request request = reader_request_for(job, path, out);
+    if (reader_read_chunks(&request, t->first_chunk, t->chunk_count, &range, &err) == 0) {
         wire_put_range(&out->buf, &range);
     } else {
         struct input_report failed;
@@ -92,8 +105,8 @@ int scan_worker_run_task(long index, int fd, void *ctx)
     if (t->whole_file) {
         struct input_report report;
         input_report_init(&report, path);
-        reader_scan_file_progress(path, job->filter, worker_event, &out, worker_progress, &out,
-                                  &report);
+        struct reader_request request = reader_request_for(job, path, &out);
+        reader_read_whole_file(&request, &report);
         wire_put_report(&out.buf, &report);
         input_report_free(&report);
     } else {

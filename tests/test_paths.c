@@ -1,16 +1,17 @@
 /*
- * test_paths.c - the fast path (chunk prefilter, ranges, workers) against the full path
- * (--no-prefilter: libevtx on the whole file, every record), with the real binary:
+ * test_paths.c - the reader's two read modes against each other, with the real binary: the
+ * selected-chunk read (chunk prefilter, ranges, workers) against the whole-file read
+ * (--no-prefilter: libevtx on the whole file, every record).
  *
  *   - on every fixture, on every file of the real-log corpus (skipped when the corpus is
  *     missing, see corpus.h), on damaged copies of multichunk.evtx (a zero-filled, a
  *     foreign, an unreadable chunk, a bad records CRC, a stale or dirty header), and on two
  *     generated 20 MB logs that the scan cuts into several ranges (one realistic, one with a
  *     crash in every chunk): the same incidents (the JSON arrays compare equal), the same input
- *     status, record counts, events kept and warnings.  The one allowed difference: the fast
- *     path only parses records that can be of a wanted provider, so it cannot see that libevtx
- *     fails on some other record; the full path may then count more unreadable records (and
- *     only then call an otherwise sound file "damaged").
+ *     status, record counts, events kept and warnings.  The one allowed difference: the
+ *     selected-chunk read only parses records that can be of a wanted provider, so it cannot
+ *     see that libevtx fails on some other record; the whole-file read may then count more
+ *     unreadable records (and only then call an otherwise sound file "damaged").
  *   - the output never depends on --jobs: --jobs 1, 2 and 4 print the same bytes.
  */
 #include <stdarg.h>
@@ -62,8 +63,8 @@ static cJSON *item(const cJSON *o, const char *key)
     return (cJSON *)v;
 }
 
-/* The warnings without the "records could not be parsed" line, which only the full path can
- * write completely. */
+/* The warnings without the "records could not be parsed" line, which only the whole-file
+ * read can write completely. */
 static cJSON *comparable_warnings(const cJSON *input)
 {
     cJSON *copy = cJSON_CreateArray();
@@ -82,14 +83,15 @@ static void compare_inputs(const char *path, const cJSON *fast, const cJSON *ful
     bool only_unreadable =
         strcmp(fs, "ok") == 0 && strcmp(ls, "damaged") == 0 && full_unreadable > fast_unreadable;
     if (strcmp(fs, ls) != 0 && !only_unreadable)
-        fail_msg("%s: input status '%s' on the fast path, '%s' on the full path", path, fs, ls);
+        fail_msg("%s: input status '%s' in the selected-chunk read, '%s' in the whole-file read",
+                 path, fs, ls);
     if (fast_unreadable > full_unreadable)
-        fail_msg("%s: more unreadable records on the fast path", path);
+        fail_msg("%s: more unreadable records in the selected-chunk read", path);
     const char *keys[] = {"records", "recovered_records", "events_kept"};
     for (int i = 0; i < 3; i++)
         if (item(fast, keys[i])->valuedouble != item(full, keys[i])->valuedouble)
-            fail_msg("%s: %s %.0f on the fast path, %.0f on the full path", path, keys[i],
-                     item(fast, keys[i])->valuedouble, item(full, keys[i])->valuedouble);
+            fail_msg("%s: %s %.0f in the selected-chunk read, %.0f in the whole-file read", path,
+                     keys[i], item(fast, keys[i])->valuedouble, item(full, keys[i])->valuedouble);
     cJSON *fw = comparable_warnings(fast), *lw = comparable_warnings(full);
     if (!cJSON_Compare(fw, lw, true)) {
         char *a = cJSON_PrintUnformatted(fw), *b = cJSON_PrintUnformatted(lw);
@@ -113,7 +115,8 @@ static void compare_paths(const char *path)
     if (fast == NULL || full == NULL)
         fail_msg("%s: output is not JSON", path);
     if (!cJSON_Compare(item(fast, "incidents"), item(full, "incidents"), true))
-        fail_msg("%s: the fast path finds other incidents than the full path", path);
+        fail_msg("%s: the selected-chunk read finds other incidents than the whole-file read",
+                 path);
     if (!cJSON_Compare(item(fast, "findings"), item(full, "findings"), true))
         fail_msg("%s: findings differ", path);
     const cJSON *fi = item(fast, "inputs"), *li = item(full, "inputs");
@@ -121,7 +124,8 @@ static void compare_paths(const char *path)
     for (int i = 0; i < cJSON_GetArraySize(fi); i++)
         compare_inputs(path, cJSON_GetArrayItem(fi, i), cJSON_GetArrayItem(li, i));
     if (fast_exit != full_exit)
-        fail_msg("%s: exit %d on the fast path, %d on the full path", path, fast_exit, full_exit);
+        fail_msg("%s: exit %d in the selected-chunk read, %d in the whole-file read", path,
+                 fast_exit, full_exit);
     cJSON_Delete(fast);
     cJSON_Delete(full);
     free(fast_text);

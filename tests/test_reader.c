@@ -101,7 +101,9 @@ static void check_fixture(const char *spec_path, const char *evtx_path)
     struct collected *c = calloc(1, sizeof(*c));
     struct input_report report;
     input_report_init(&report, evtx_path);
-    assert_int_equal(reader_scan_file(evtx_path, &FILTER, collect, c, &report), 0);
+    struct reader_request request = {
+        .path = evtx_path, .filter = &FILTER, .on_event = collect, .ctx = c};
+    assert_int_equal(reader_read_whole_file(&request, &report), 0);
 
     size_t expected = 0;
     int index = 0;
@@ -187,7 +189,9 @@ static void test_not_a_log_is_an_error(void **state)
     for (int i = 0; i < 3; i++) {
         struct input_report report;
         input_report_init(&report, paths[i]);
-        assert_int_equal(reader_scan_file(paths[i], &FILTER, never_called, NULL, &report), -1);
+        struct reader_request request = {
+            .path = paths[i], .filter = &FILTER, .on_event = never_called};
+        assert_int_equal(reader_read_whole_file(&request, &report), -1);
         assert_int_equal(report.status, INPUT_ERROR);
         assert_non_null(report.error);
         if (strstr(report.error, why[i]) == NULL)

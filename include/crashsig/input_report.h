@@ -28,7 +28,8 @@ struct input_report {
     cs_filetime modified;        /* its modification time then; 0 when unknown */
     uint64_t records;            /* records libevtx lists */
     uint64_t recovered_records;  /* recovered records libevtx lists */
-    uint64_t unreadable_records; /* listed but not parseable (fast path: of those parsed) */
+    uint64_t unreadable_records; /* listed but not parseable (selected-chunk read: of those
+                                    parsed) */
     uint64_t events_kept;        /* records handed to the callback */
     size_t warning_count;
     char **warnings; /* owned, one line each */

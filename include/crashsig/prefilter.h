@@ -13,8 +13,9 @@
  *   - prefilter_check_chunk: the structural facts libevtx derives when it opens a file - zero
  *     fill, signature, header and event-records CRC-32, the walk over record headers that
  *     gives the record count, and the slack scan that gives the recovered records - computed
- *     with the same rules, so the report can count records and flag damage exactly as the full
- *     libevtx path does while only a few chunks are handed to libevtx.
+ *     with the same rules, so the report can count records and flag damage exactly as the
+ *     whole-file read (libevtx on the whole file) does while only a few chunks are handed to
+ *     libevtx.
  *   - prefilter_select_records: inside a wanted chunk, which of the records libevtx will list
  *     can hold a wanted provider name (the name in the record's bytes or in one of the
  *     template definitions its template instances point at).

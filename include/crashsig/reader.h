@@ -2,24 +2,24 @@
  * reader.h - read .evtx files with libevtx and hand each record of interest to a callback as a
  * normalized struct event.
  *
- * Two ways to read, with the same results (tests/test_paths.c compares them):
+ * Two read modes, with the same results (tests/test_paths.c compares them):
  *
- *   - reader_scan_file, the full path: libevtx opens the whole file and every record, then
- *     every recovered record (slack space, cleared logs), is looked at.
- *   - reader_scan_range, the fast path: the chunks of a range are read in large blocks and
- *     checked by the prefilter (prefilter.h) at memory speed; only the chunks that contain a
- *     wanted provider name are copied into a small in-memory EVTX image that libevtx opens, and
- *     in it only the records that can be of a wanted provider are parsed.  The prefilter
- *     counts records and finds damage exactly as libevtx does, so the input report means the
- *     same on both paths.  A file is split into ranges so that workers can share it
+ *   - reader_read_whole_file, the whole-file read: libevtx opens the whole file and every
+ *     record, then every recovered record (slack space, cleared logs), is looked at.
+ *   - reader_read_chunks, the selected-chunk read: the chunks of a range are read in large
+ *     blocks and checked by the prefilter (prefilter.h) at memory speed; only the chunks that
+ *     contain a wanted provider name are copied into a small in-memory EVTX image that libevtx
+ *     opens, and in it only the records that can be of a wanted provider are parsed.  The
+ *     prefilter counts records and finds damage exactly as libevtx does, so the input report
+ *     means the same in both modes.  A file is split into ranges so that workers can share it
  *     (scan.c); reader_report_ranges joins the ranges' reports into the file's report.
  *
  * Either way only the records whose provider and event id the filter asks for are kept, and
  * TimeCreated, EventRecordID and the EventData names are read from the record's XML only for
  * those.  A damaged file is read as far as libevtx can and described in the input report's
  * warnings (which chunk, what damage); only a file that cannot be opened at all is an error.
- * The fast path's memory stays bounded whatever the file size; on the full path libevtx keeps
- * an index of every record of the file (about 150 bytes a record).
+ * The selected-chunk read's memory stays bounded whatever the file size; in the whole-file
+ * read libevtx keeps an index of every record of the file (about 150 bytes a record).
  *
  * Not for: interpreting events (event parsers), pairing them (correlator), walking directories
  * or running workers (scan.h).
@@ -48,29 +48,35 @@ struct reader_filter {
  * it for the reader to free.  A non-zero return stops the scan of this file. */
 typedef int (*reader_event_fn)(struct event *ev, void *ctx);
 
-/*
- * The full path.  Scans path.  Fills report (initialised by the caller with input_report_init)
- * and returns 0 when the file could be opened, even if damaged; returns -1 and sets
- * report->error (status INPUT_ERROR) when it could not.  When libevtx refuses the file only
- * because some chunks are unreadable, every record of the other chunks is still read (through
- * the fast path's in-memory images, without the prefilter's selection).
- */
-int reader_scan_file(const char *path, const struct reader_filter *filter, reader_event_fn fn,
-                     void *ctx, struct input_report *report);
-
 /* Called with the number of bytes of the input read since the last call. */
 typedef void (*reader_progress_fn)(uint64_t bytes, void *ctx);
 
-/* reader_scan_file, calling progress (may be NULL) as it goes. */
-int reader_scan_file_progress(const char *path, const struct reader_filter *filter,
-                              reader_event_fn fn, void *ctx, reader_progress_fn progress,
-                              void *progress_ctx, struct input_report *report);
+/* What to read, and where the kept records and the progress go. */
+struct reader_request {
+    const char *path;
+    const struct reader_filter *filter;
+    /* prefilter_new(filter); the whole-file read makes its own when it is NULL */
+    const struct prefilter *pf;
+    reader_event_fn on_event;
+    void *ctx;                   /* for on_event */
+    reader_progress_fn progress; /* may be NULL */
+    void *progress_ctx;
+};
+
+/*
+ * The whole-file read of request->path.  Fills report (initialised by the caller with
+ * input_report_init) and returns 0 when the file could be opened, even if damaged; returns -1
+ * and sets report->error (status INPUT_ERROR) when it could not.  When libevtx refuses the file
+ * only because some chunks are unreadable, every record of the other chunks is still read
+ * (through the selected-chunk read's in-memory images, without the prefilter's selection).
+ */
+int reader_read_whole_file(const struct reader_request *request, struct input_report *report);
 
 /* True when provider/event_id pass the filter. */
 bool reader_filter_wants(const struct reader_filter *filter, const char *provider,
                          uint32_t event_id);
 
-/* ---- the fast path, by chunk ranges ---------------------------------------------------- */
+/* ---- the selected-chunk read, by chunk ranges ------------------------------------------ */
 
 /* Where an input's chunks lie, as reader_plan_file finds them. */
 struct reader_layout {
@@ -82,8 +88,8 @@ struct reader_layout {
 /*
  * Looks at path before it is split into ranges: returns 1 when it can be read by chunk ranges
  * (layout filled), 0 when only libevtx on the whole file can say what it holds (a file too
- * short for a header, an unusual header block size: use reader_scan_file), and -1 when it
- * cannot be read at all (report->error set, as reader_scan_file would set it).
+ * short for a header, an unusual header block size: use reader_read_whole_file), and -1 when
+ * it cannot be read at all (report->error set, as reader_read_whole_file would set it).
  */
 int reader_plan_file(const char *path, const struct prefilter *pf, struct reader_layout *layout,
                      struct input_report *report);
@@ -129,16 +135,15 @@ struct reader_range {
 void reader_range_free(struct reader_range *range);
 
 /*
- * The fast path over chunks [first_chunk, first_chunk + chunk_count) of path (as planned by
- * reader_plan_file).  Kept events go to fn in libevtx's order for these chunks: records first,
- * then recovered records.  A chunk libevtx cannot read at all (which makes libevtx refuse the
- * whole file) is left out and listed as damaged; the other chunks are still read.  Returns 0,
- * or -1 with a message in err when the file cannot be read (an I/O error).
+ * The selected-chunk read of chunks [first_chunk, first_chunk + chunk_count) of request->path
+ * (as planned by reader_plan_file; request->pf is required).  Kept events go to on_event in
+ * libevtx's order for these chunks: records first, then recovered records.  A chunk libevtx
+ * cannot read at all (which makes libevtx refuse the whole file) is left out and listed as
+ * damaged; the other chunks are still read.  Fills range; returns 0, or -1 with a message in
+ * err when the file cannot be read (an I/O error).
  */
-int reader_scan_range(const char *path, const struct reader_filter *filter,
-                      const struct prefilter *pf, uint64_t first_chunk, uint64_t chunk_count,
-                      reader_event_fn fn, void *ctx, reader_progress_fn progress,
-                      void *progress_ctx, struct reader_range *range, struct cs_error *err);
+int reader_read_chunks(const struct reader_request *request, uint64_t first_chunk,
+                       uint64_t chunk_count, struct reader_range *range, struct cs_error *err);
 
 /* Fills report (counts, warnings, status) from the ranges that together cover the file, in
  * chunk order. */

@@ -1,0 +1,41 @@
+/*
+ * evtx_record.h - take what the pipeline wants out of one record of a file libevtx has open,
+ * and hand it on as a struct event when the filter keeps the record.  Private to the reader:
+ * both read modes (reader.c on the whole file, evtx_image.c on an in-memory image) walk their
+ * records through evtx_record_visit.
+ *
+ * Not for: choosing which records to visit, counting or locating damage (reader.c,
+ * reader_damage.c), or opening files.
+ */
+#ifndef CRASHSIG_EVTX_RECORD_H
+#define CRASHSIG_EVTX_RECORD_H
+
+#include <libevtx.h>
+
+#include "crashsig/reader.h"
+
+/* The records of one opened libevtx file, as either read mode walks them. */
+struct evtx_record_walk {
+    libevtx_file_t *file;
+    const char *path; /* events borrow it: it must outlive them */
+    const struct reader_filter *filter;
+    reader_event_fn on_event;
+    void *ctx;
+    uint64_t events_kept;
+    bool stopped;          /* on_event asked to stop */
+    size_t *warning_count; /* where render failures are reported */
+    char ***warnings;
+};
+
+/* Looks at the index-th record of libevtx's records list (recovered false) or recovered
+ * records list, and hands it to on_event when the filter keeps it.  Returns 1 when the record
+ * was examined, 0 when libevtx could not read it. */
+int evtx_record_visit(struct evtx_record_walk *w, bool recovered, int index);
+
+/* The innermost line of libevtx's error backtrace ("" when there is none). */
+void evtx_describe_error(libevtx_error_t *error, char *out, size_t size);
+
+/* Closes and frees a file libevtx opened. */
+void evtx_close_file(libevtx_file_t *file);
+
+#endif

@@ -12,7 +12,7 @@
 
 #include <libevtx.h>
 
-#include "crashsig/reader.h"
+#include "crashsig/reader_filter.h"
 
 /* The records of one opened libevtx file, as either read mode walks them. */
 struct evtx_record_walk {

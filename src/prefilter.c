@@ -19,8 +19,6 @@
  */
 #include "crashsig/prefilter.h"
 
-#include "crashsig/reader.h"
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -29,20 +29,6 @@
 /* Chunks read with one read(): large sequential reads into a buffer that stays in L2. */
 #define READ_CHUNKS 8
 
-bool reader_filter_wants(const struct reader_filter *filter, const char *provider,
-                         uint32_t event_id)
-{
-    for (size_t i = 0; i < filter->count; i++) {
-        const struct reader_want *w = &filter->wants[i];
-        if (cs_strcasecmp(w->provider, provider) != 0)
-            continue;
-        for (size_t k = 0; k < w->event_id_count; k++)
-            if (w->event_ids[k] == event_id)
-                return true;
-    }
-    return false;
-}
-
 /* A walk that hands the request's kept records to its callback; the events borrow path, and
  * records libevtx cannot render are reported in warnings. */
 static struct evtx_record_walk walk_for(const struct reader_request *request, const char *path,

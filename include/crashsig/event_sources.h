@@ -11,7 +11,7 @@
 #define CRASHSIG_EVENT_SOURCES_H
 
 #include "crashsig/event.h"
-#include "crashsig/reader.h"
+#include "crashsig/reader_filter.h"
 
 enum event_source {
     EVENT_SOURCE_DOTNET_RUNTIME, /* ".NET Runtime" 1023/1025/1026/1027/1028: a fatal managed

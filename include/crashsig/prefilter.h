@@ -29,8 +29,7 @@
 #define CRASHSIG_PREFILTER_H
 
 #include "crashsig/common.h"
-
-struct reader_filter; /* reader.h */
+#include "crashsig/reader_filter.h"
 
 #define EVTX_FILE_HEADER_SIZE 4096u
 #define EVTX_CHUNK_SIZE       65536u

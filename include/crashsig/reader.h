@@ -31,22 +31,7 @@
 #include "crashsig/event.h"
 #include "crashsig/input_report.h"
 #include "crashsig/prefilter.h"
-
-/* Which records the pipeline wants: a provider name (case-insensitive) and its event ids. */
-struct reader_want {
-    const char *provider;
-    const uint32_t *event_ids;
-    size_t event_id_count;
-};
-
-struct reader_filter {
-    const struct reader_want *wants;
-    size_t count;
-};
-
-/* Called once per kept record; the callback takes ownership of *ev (event_move it) or leaves
- * it for the reader to free.  A non-zero return stops the scan of this file. */
-typedef int (*reader_event_fn)(struct event *ev, void *ctx);
+#include "crashsig/reader_filter.h"
 
 /* Called with the number of bytes of the input read since the last call. */
 typedef void (*reader_progress_fn)(uint64_t bytes, void *ctx);
@@ -71,10 +56,6 @@ struct reader_request {
  * (through the selected-chunk read's in-memory images, without the prefilter's selection).
  */
 int reader_read_whole_file(const struct reader_request *request, struct input_report *report);
-
-/* True when provider/event_id pass the filter. */
-bool reader_filter_wants(const struct reader_filter *filter, const char *provider,
-                         uint32_t event_id);
 
 /* ---- the selected-chunk read, by chunk ranges ------------------------------------------ */
 

@@ -2,7 +2,7 @@
  * make_log.c - write a large, realistic IIS server Application log for the scan benchmark
  * (bench/run.sh), with the project's EVTX writer (tests/evtxgen/evtx_writer.h).
  *
- *     make_log OUT.evtx SIZE_MB [realistic|storm] [SEED]
+ *     make_log OUT.evtx SIZE_MB [realistic|storm|wer] [SEED]
  *
  * realistic: about one crash (a .NET Runtime 1026 and its Application Error 1000 200 ms
  *            later) per 20,000 records; everything else is the noise an IIS host's Application
@@ -13,6 +13,12 @@
  *            selects their chunks and must leave their records out).
  * storm:     the same noise, but a crash every 60 records, so every 64 KiB chunk holds a .NET
  *            Runtime event.
+ * wer:       the realistic crash rate, but 60% of the records are Windows Error Reporting 1001s
+ *            that are not crash reports (hangs, Windows Update, Visual Studio, drivers): the
+ *            provider and event id crashsig reads, which it must drop cheaply (issue 12).
+ *
+ * The 1001 noise never names a crash (APPCRASH, BEX, CLR20r3): a lone crash report is an
+ * incident of its own.
  *
  * Output is deterministic for a seed.  A benchmark tool, not a test fixture generator (that
  * is tests/evtxgen/evtxgen with JSON specs).
@@ -227,9 +233,11 @@ static void spp_event(struct gen *g)
 static void wer_event(struct gen *g)
 {
     snprintf(g->text[0], sizeof(g->text[0]), "%llu", (unsigned long long)(rnd(g) >> 4));
+    static const char *const NAMES[] = {"AppHangB1", "WindowsUpdateFailure3",
+                                        "VisualStudioNonFatalErrors2", "PnPDriverImportError"};
     const char *d[] = {g->text[0],
                        "5",
-                       "CLR20r3",
+                       NAMES[below(g, 4)],
                        "Not available",
                        "0",
                        "w3wp.exe",
@@ -371,11 +379,12 @@ static void noise(struct gen *g)
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: make_log OUT.evtx SIZE_MB [realistic|storm] [SEED]\n");
+        fprintf(stderr, "usage: make_log OUT.evtx SIZE_MB [realistic|storm|wer] [SEED]\n");
         return 2;
     }
     unsigned long long size = strtoull(argv[2], NULL, 10) * 1000000ull;
     bool storm = argc > 3 && strcmp(argv[3], "storm") == 0;
+    bool wer_heavy = argc > 3 && strcmp(argv[3], "wer") == 0;
     struct gen g = {.rng = argc > 4 ? strtoull(argv[4], NULL, 10) | 1 : 0x9e3779b97f4a7c15ull,
                     .time = 134167104000000000ull /* 2026-03-02T00:00:00Z */};
     char err[256];
@@ -390,6 +399,8 @@ int main(int argc, char **argv)
         if (g.records >= next_crash) {
             crash_pair(&g);
             next_crash = g.records + every / 2 + below(&g, every);
+        } else if (wer_heavy && below(&g, 10) < 6) {
+            wer_event(&g);
         } else {
             noise(&g);
         }

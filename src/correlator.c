@@ -32,6 +32,8 @@ struct correlator {
     struct dotnet_event **dotnet;
     size_t app_error_count, app_error_capacity;
     struct app_error_event **app_errors;
+    size_t wer_count, wer_capacity;
+    struct wer_event **wers;
 };
 
 uint64_t correlator_window_ticks(uint64_t window_ms)
@@ -55,8 +57,11 @@ void correlator_free(struct correlator *c)
         dotnet_event_free(c->dotnet[i]);
     for (size_t i = 0; i < c->app_error_count; i++)
         app_error_event_free(c->app_errors[i]);
+    for (size_t i = 0; i < c->wer_count; i++)
+        wer_event_free(c->wers[i]);
     free(c->dotnet);
     free(c->app_errors);
+    free(c->wers);
     free(c);
 }
 
@@ -80,6 +85,25 @@ void correlator_add_app_error(struct correlator *c, struct app_error_event *ev)
     c->app_errors[c->app_error_count++] = ev;
 }
 
+void correlator_add_wer(struct correlator *c, struct wer_event *ev)
+{
+    grow((void ***)&c->wers, &c->wer_capacity, c->wer_count);
+    c->wers[c->wer_count++] = ev;
+}
+
+/* Computer names change form within one log ("WEB01", "web01.contoso.local"): two names are
+ * the same computer when their host parts (up to the first dot) are equal, ignoring case. */
+static int compare_computers(const char *a, const char *b)
+{
+    for (;; a++, b++) {
+        char x = *a == '.' ? '\0' : *a, y = *b == '.' ? '\0' : *b;
+        x = (char)(x >= 'A' && x <= 'Z' ? x - 'A' + 'a' : x);
+        y = (char)(y >= 'A' && y <= 'Z' ? y - 'A' + 'a' : y);
+        if (x != y || x == '\0')
+            return (unsigned char)x < (unsigned char)y ? -1 : x != y;
+    }
+}
+
 static int compare_u64(uint64_t a, uint64_t b)
 {
     return a < b ? -1 : a > b;
@@ -90,7 +114,7 @@ static int compare_u64(uint64_t a, uint64_t b)
 static int compare_events(const struct event *a, const char *app_a, const struct event *b,
                           const char *app_b)
 {
-    int r = cs_strcasecmp(a->computer, b->computer);
+    int r = compare_computers(a->computer, b->computer);
     if (r == 0)
         r = cs_strcasecmp(app_a, app_b);
     if (r == 0)
@@ -155,7 +179,7 @@ static size_t drop_app_error_duplicates(struct app_error_event **items, size_t c
 
 static int compare_group(const struct dotnet_event *d, const struct app_error_event *a)
 {
-    int r = cs_strcasecmp(d->event.computer, a->event.computer);
+    int r = compare_computers(d->event.computer, a->event.computer);
     return r ? r : cs_strcasecmp(d->crash.application, a->fault.app_name);
 }
 
@@ -290,7 +314,7 @@ static int compare_incidents(const void *pa, const void *pb)
     const struct incident *x = pa, *y = pb;
     int r = compare_u64(incident_time(x), incident_time(y));
     if (r == 0)
-        r = cs_strcasecmp(incident_computer(x), incident_computer(y));
+        r = compare_computers(incident_computer(x), incident_computer(y));
     if (r == 0)
         r = cs_strcasecmp(incident_application(x), incident_application(y));
     if (r == 0) {
@@ -310,12 +334,362 @@ static void sort(void *base, size_t count, size_t size, int (*compare)(const voi
         qsort(base, count, size, compare);
 }
 
+/* ---- one death, one 1000 ---------------------------------------------------------------- */
+
+/* A process dies once: its 1000s share computer, process id and creation time. */
+static bool has_process_key(const struct app_error_event *a)
+{
+    return a->fault.has_process_id && a->fault.has_process_creation_time &&
+           a->fault.process_creation_time != 0;
+}
+
+static int compare_process(const struct app_error_event *a, const struct app_error_event *b)
+{
+    int r = compare_computers(a->event.computer, b->event.computer);
+    if (r == 0)
+        r = compare_u64(a->fault.process_id, b->fault.process_id);
+    if (r == 0)
+        r = compare_u64(a->fault.process_creation_time, b->fault.process_creation_time);
+    return r;
+}
+
+/* By process, then in the list's order (application, then time), so a death's first 1000
+ * leads its run. */
+static int compare_death(const void *pa, const void *pb)
+{
+    const struct app_error_event *const *a = *(const struct app_error_event *const **)pa;
+    const struct app_error_event *const *b = *(const struct app_error_event *const **)pb;
+    int r = compare_process(*a, *b);
+    return r ? r : (a < b ? -1 : a > b);
+}
+
+static void add_secondary(struct app_error_event *primary, const struct app_error_event *other)
+{
+    primary->secondary = cs_xrealloc(primary->secondary,
+                                     (primary->secondary_count + 1) * sizeof(*primary->secondary));
+    primary->secondary[primary->secondary_count++] = (struct app_error_secondary){
+        .has_exception_code = other->fault.has_exception_code,
+        .exception_code = other->fault.exception_code,
+        .record_id = other->event.record_id,
+        .event_record_id = other->event.event_record_id,
+        .time = other->event.time,
+    };
+}
+
+/* Folds the later 1000s of each death into its first one; the list keeps its order.  The
+ * later ones' report ids are kept aside (report_ids[i] for the 1000 at i) for the WER join. */
+static void merge_deaths(struct correlator *c, char ***extra_ids, size_t **extra_owner,
+                         size_t *extra_count)
+{
+    size_t n = 0;
+    struct app_error_event ***slots = cs_xcalloc(c->app_error_count + 1, sizeof(*slots));
+    for (size_t i = 0; i < c->app_error_count; i++)
+        if (has_process_key(c->app_errors[i]))
+            slots[n++] = &c->app_errors[i];
+    sort(slots, n, sizeof(*slots), compare_death);
+    for (size_t i = 0; i < n;) {
+        size_t end = i + 1;
+        while (end < n && compare_process(*slots[i], *slots[end]) == 0)
+            end++;
+        size_t lead = i;
+        for (size_t k = i + 1; k < end; k++) {
+            struct app_error_event *primary = *slots[lead], *other = *slots[k];
+            /* A reused pid and creation time far apart, or under another name, is not one
+             * death (cloned or hostile data): it starts its own. */
+            if (cs_strcasecmp(primary->fault.app_name, other->fault.app_name) != 0 ||
+                other->event.time - primary->event.time > c->window_ticks) {
+                lead = k;
+                continue;
+            }
+            add_secondary(primary, other);
+            if (other->fault.report_id) {
+                *extra_ids = cs_xrealloc(*extra_ids, (*extra_count + 1) * sizeof(**extra_ids));
+                *extra_owner =
+                    cs_xrealloc(*extra_owner, (*extra_count + 1) * sizeof(**extra_owner));
+                (*extra_ids)[*extra_count] = other->fault.report_id;
+                other->fault.report_id = NULL; /* moved */
+                (*extra_owner)[(*extra_count)++] = (size_t)(slots[lead] - c->app_errors);
+            }
+            app_error_event_free(other);
+            *slots[k] = NULL;
+        }
+        i = end;
+    }
+    free(slots);
+}
+
+/* Drops the NULL slots merge_deaths left, keeping the order; owners are renumbered. */
+static void compact_app_errors(struct correlator *c, size_t *owner, size_t owner_count)
+{
+    size_t *new_index = cs_xcalloc(c->app_error_count + 1, sizeof(size_t));
+    size_t kept = 0;
+    for (size_t i = 0; i < c->app_error_count; i++) {
+        new_index[i] = kept;
+        if (c->app_errors[i])
+            c->app_errors[kept++] = c->app_errors[i];
+    }
+    for (size_t i = 0; i < owner_count; i++)
+        owner[i] = new_index[owner[i]];
+    c->app_error_count = kept;
+    free(new_index);
+}
+
+/* ---- Windows Error Reporting 1001s ------------------------------------------------------- */
+
+#define WER_FALLBACK_TICKS (60 * CS_TICKS_PER_SECOND) /* a 1001 follows its 1000 within this */
+
+static const char *text_or_empty(const char *s)
+{
+    return s ? s : "";
+}
+
+/* Report id first (empty ids last, each its own report), then the order of compare_events. */
+static int compare_wer(const void *pa, const void *pb)
+{
+    const struct wer_event *a = *(struct wer_event *const *)pa;
+    const struct wer_event *b = *(struct wer_event *const *)pb;
+    int r = (a->report.report_id == NULL) - (b->report.report_id == NULL);
+    if (r == 0)
+        r = cs_strcasecmp(text_or_empty(a->report.report_id), text_or_empty(b->report.report_id));
+    return r ? r : compare_events(&a->event, a->report.params[0], &b->event, b->report.params[0]);
+}
+
+/* The 1001s of one report: wers[first..end) */
+struct wer_group {
+    size_t first, end;
+    bool taken;
+};
+
+struct wer_join {
+    struct correlator *c;
+    size_t group_count;
+    struct wer_group *groups;
+    size_t *by_key; /* groups without a taker, by (computer, P1, time), for the fallback */
+    size_t by_key_count;
+};
+
+static void group_wers(struct wer_join *j)
+{
+    struct correlator *c = j->c;
+    sort(c->wers, c->wer_count, sizeof(*c->wers), compare_wer);
+    size_t kept = 0;
+    for (size_t i = 0; i < c->wer_count; i++) {
+        if (kept > 0 && same_event(&c->wers[kept - 1]->event, &c->wers[i]->event))
+            wer_event_free(c->wers[i]);
+        else
+            c->wers[kept++] = c->wers[i];
+    }
+    c->wer_count = kept;
+    j->groups = cs_xcalloc(kept + 1, sizeof(*j->groups));
+    for (size_t i = 0; i < kept;) {
+        size_t end = i + 1;
+        const char *id = c->wers[i]->report.report_id;
+        while (id && end < kept && c->wers[end]->report.report_id &&
+               cs_strcasecmp(id, c->wers[end]->report.report_id) == 0)
+            end++;
+        j->groups[j->group_count++] = (struct wer_group){i, end, false};
+        i = end;
+    }
+}
+
+static const struct wer_event *group_head(const struct wer_join *j, size_t g)
+{
+    return j->c->wers[j->groups[g].first];
+}
+
+/* The group with this report id, or SIZE_MAX (binary search: the groups are sorted by id). */
+static size_t group_by_id(const struct wer_join *j, const char *id)
+{
+    size_t lo = 0, hi = j->group_count;
+    while (id && lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const char *other = group_head(j, mid)->report.report_id;
+        int r = other ? cs_strcasecmp(id, other) : -1;
+        if (r == 0)
+            return mid;
+        if (r < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return SIZE_MAX;
+}
+
+static void take_group(struct wer_join *j, size_t g, struct app_error_event *ae)
+{
+    if (ae->wer == NULL)
+        ae->wer = cs_xcalloc(1, sizeof(*ae->wer));
+    for (size_t i = j->groups[g].first; i < j->groups[g].end; i++)
+        wer_info_merge(ae->wer, &j->c->wers[i]->event, &j->c->wers[i]->report);
+    j->groups[g].taken = true;
+}
+
+static int compare_key(const struct wer_join *j, size_t g, const char *computer, const char *app,
+                       cs_filetime time)
+{
+    const struct wer_event *w = group_head(j, g);
+    int r = compare_computers(w->event.computer, computer);
+    if (r == 0)
+        r = cs_strcasecmp(text_or_empty(w->report.params[0]), app);
+    return r ? r : compare_u64(w->event.time, time);
+}
+
+/* qsort has no context argument, so the fallback index is sorted by insertion instead: it
+ * holds only the groups no report id claimed, which are few (one per crash at most). */
+static void index_untaken(struct wer_join *j)
+{
+    j->by_key = cs_xcalloc(j->group_count + 1, sizeof(size_t));
+    for (size_t g = 0; g < j->group_count; g++) {
+        if (j->groups[g].taken)
+            continue;
+        const struct wer_event *w = group_head(j, g);
+        size_t lo = 0, hi = j->by_key_count;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (compare_key(j, j->by_key[mid], w->event.computer,
+                            text_or_empty(w->report.params[0]), w->event.time) <= 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        memmove(j->by_key + lo + 1, j->by_key + lo, (j->by_key_count - lo) * sizeof(size_t));
+        j->by_key[lo] = g;
+        j->by_key_count++;
+    }
+}
+
+static bool same_text(const char *a, const char *b)
+{
+    return a && b && cs_strcasecmp(a, b) == 0;
+}
+
+/* "0x000000000003A839" and "3a839" are the same offset; so are codes with or without 0x. */
+static bool same_hex(const char *a, const char *b)
+{
+    if (a == NULL || b == NULL)
+        return false;
+    if (a[0] == '0' && (a[1] == 'x' || a[1] == 'X'))
+        a += 2;
+    if (b[0] == '0' && (b[1] == 'x' || b[1] == 'X'))
+        b += 2;
+    while (*a == '0' && a[1])
+        a++;
+    while (*b == '0' && b[1])
+        b++;
+    return cs_strcasecmp(a, b) == 0;
+}
+
+static bool key_matches(const struct wer_report *report, const struct app_error *fault)
+{
+    struct wer_fault_key key;
+    wer_report_fault_key(report, &key);
+    char code[9];
+    app_error_format_code(fault->exception_code, code);
+    if (!fault->has_exception_code)
+        return false;
+    if (key.code == NULL) /* CLR20r3: P4 is an assembly; the 1000 is a managed crash's */
+        return fault->exception_code == APP_ERROR_CODE_CLR_EXCEPTION;
+    return same_text(key.module, fault->module_name) && same_hex(key.code, code) &&
+           same_hex(key.offset, fault->faulting_offset);
+}
+
+/* Without a report id: same computer, P1/P4/P7/P8 equal to the 1000's application, module,
+ * code and offset (for CLR20r3, which names no code: P1 and a 1000 of code e0434352), within
+ * a minute; the nearest in time wins. */
+static void join_by_fault(struct wer_join *j, struct app_error_event *ae)
+{
+    cs_filetime t = ae->event.time;
+    cs_filetime from = t > WER_FALLBACK_TICKS ? t - WER_FALLBACK_TICKS : 0;
+    size_t lo = 0, hi = j->by_key_count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (compare_key(j, j->by_key[mid], ae->event.computer, ae->fault.app_name, from) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t best = SIZE_MAX;
+    uint64_t best_gap = UINT64_MAX;
+    for (size_t k = lo; k < j->by_key_count; k++) {
+        size_t g = j->by_key[k];
+        const struct wer_event *w = group_head(j, g);
+        if (compare_computers(w->event.computer, ae->event.computer) != 0 ||
+            cs_strcasecmp(text_or_empty(w->report.params[0]), ae->fault.app_name) != 0 ||
+            w->event.time - from > 2 * WER_FALLBACK_TICKS)
+            break;
+        uint64_t gap = w->event.time >= t ? w->event.time - t : t - w->event.time;
+        if (!j->groups[g].taken && gap < best_gap && key_matches(&w->report, &ae->fault)) {
+            best = g;
+            best_gap = gap;
+        }
+    }
+    if (best != SIZE_MAX)
+        take_group(j, best, ae);
+}
+
+/* A crash report whose 1000 is gone (rotated out) is an incident of its own, its fault as the
+ * 1001 gives it. */
+static void add_lone_report(struct wer_join *j, size_t g)
+{
+    const struct wer_event *w = group_head(j, g);
+    if (!wer_report_stands_alone(&w->report))
+        return;
+    struct app_error_event *ae = cs_xcalloc(1, sizeof(*ae));
+    event_copy(&ae->event, &w->event);
+    wer_report_to_app_error(&w->report, &ae->fault);
+    take_group(j, g, ae);
+    correlator_add_app_error(j->c, ae);
+}
+
+/* Gives each 1000 the 1001s of its report: by report id (its own, then its death's later
+ * 1000s'), else by the fault; then makes incidents of the crash reports left over. */
+static void join_wer(struct correlator *c, char **extra_ids, const size_t *extra_owner,
+                     size_t extra_count)
+{
+    struct wer_join j = {.c = c};
+    group_wers(&j);
+    size_t app_errors = c->app_error_count;
+    for (size_t a = 0; a < app_errors; a++) {
+        size_t g = group_by_id(&j, c->app_errors[a]->fault.report_id);
+        if (g != SIZE_MAX && !j.groups[g].taken)
+            take_group(&j, g, c->app_errors[a]);
+    }
+    for (size_t i = 0; i < extra_count; i++) {
+        size_t g = group_by_id(&j, extra_ids[i]);
+        if (g != SIZE_MAX && !j.groups[g].taken)
+            take_group(&j, g, c->app_errors[extra_owner[i]]);
+    }
+    index_untaken(&j);
+    for (size_t a = 0; a < app_errors; a++)
+        if (c->app_errors[a]->wer == NULL)
+            join_by_fault(&j, c->app_errors[a]);
+    for (size_t g = 0; g < j.group_count; g++)
+        if (!j.groups[g].taken)
+            add_lone_report(&j, g);
+    if (c->app_error_count > app_errors) /* lone reports were appended */
+        sort(c->app_errors, c->app_error_count, sizeof(*c->app_errors), compare_app_error);
+    for (size_t i = 0; i < c->wer_count; i++)
+        wer_event_free(c->wers[i]);
+    c->wer_count = 0;
+    free(j.groups);
+    free(j.by_key);
+}
+
 void correlator_finish(struct correlator *c, struct incident_list *out)
 {
     sort(c->dotnet, c->dotnet_count, sizeof(*c->dotnet), compare_dotnet);
     sort(c->app_errors, c->app_error_count, sizeof(*c->app_errors), compare_app_error);
     c->dotnet_count = drop_dotnet_duplicates(c->dotnet, c->dotnet_count);
     c->app_error_count = drop_app_error_duplicates(c->app_errors, c->app_error_count);
+    char **extra_ids = NULL;
+    size_t *extra_owner = NULL, extra_count = 0;
+    merge_deaths(c, &extra_ids, &extra_owner, &extra_count);
+    compact_app_errors(c, extra_owner, extra_count);
+    join_wer(c, extra_ids, extra_owner, extra_count);
+    for (size_t i = 0; i < extra_count; i++)
+        free(extra_ids[i]);
+    free(extra_ids);
+    free(extra_owner);
 
     struct pairing p = {
         .c = c,

@@ -47,6 +47,27 @@ static void on_app_error_event(struct event_dispatch *d, struct event *ev)
     correlator_add_app_error(d->correlator, ae);
 }
 
+/* Only crash reports are kept: most 1001s are about something else (updates, drivers, hangs)
+ * and are dropped here without a word, as the reader drops other providers. */
+static void on_wer_event(struct event_dispatch *d, struct event *ev)
+{
+    struct wer_event *we = cs_xcalloc(1, sizeof(*we));
+    event_move(&we->event, ev);
+    struct cs_error err;
+    if (wer_report_parse(&we->event.data, &we->report, &err) != 0) {
+        input_report_warn(d->current, "record %llu (Windows Error Reporting %u): %s",
+                          (unsigned long long)we->event.record_id, we->event.event_id, err.message);
+        d->result->unparsed_events++;
+        wer_event_free(we);
+        return;
+    }
+    if (!wer_event_name_is_crash(we->report.event_name)) {
+        wer_event_free(we);
+        return;
+    }
+    correlator_add_wer(d->correlator, we);
+}
+
 void event_dispatch(struct event_dispatch *d, struct event *ev)
 {
     switch (event_source_of(ev)) {
@@ -55,6 +76,9 @@ void event_dispatch(struct event_dispatch *d, struct event *ev)
         break;
     case EVENT_SOURCE_APP_ERROR:
         on_app_error_event(d, ev);
+        break;
+    case EVENT_SOURCE_WER:
+        on_wer_event(d, ev);
         break;
     case EVENT_SOURCE_NONE:
         break; /* the reader's filter keeps only listed sources */

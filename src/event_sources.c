@@ -7,11 +7,13 @@
 
 static const uint32_t DOTNET_RUNTIME_IDS[] = {1023, 1025, 1026, 1027, 1028};
 static const uint32_t APP_ERROR_IDS[] = {1000};
+static const uint32_t WER_IDS[] = {1001};
 
 /* In enum event_source order. */
 static const struct reader_want SOURCES[EVENT_SOURCE_COUNT] = {
     {".NET Runtime", DOTNET_RUNTIME_IDS, sizeof(DOTNET_RUNTIME_IDS) / sizeof(uint32_t)},
     {"Application Error", APP_ERROR_IDS, sizeof(APP_ERROR_IDS) / sizeof(uint32_t)},
+    {"Windows Error Reporting", WER_IDS, sizeof(WER_IDS) / sizeof(uint32_t)},
 };
 
 static const struct reader_filter FILTER = {SOURCES, EVENT_SOURCE_COUNT};

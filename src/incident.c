@@ -40,6 +40,18 @@ const char *incident_application(const struct incident *incident)
     return incident->app_error ? incident->app_error->fault.app_name : "";
 }
 
+const char *incident_app_file_name(const struct incident *incident)
+{
+    const char *path = incident->app_error ? incident->app_error->fault.app_path : NULL;
+    if (path == NULL)
+        return NULL;
+    const char *name = path;
+    for (const char *p = path; *p; p++)
+        if (*p == '\\' || *p == '/')
+            name = p + 1;
+    return *name ? name : NULL;
+}
+
 cs_filetime incident_time(const struct incident *incident)
 {
     if (incident->dotnet)
@@ -72,6 +84,8 @@ void app_error_event_free(struct app_error_event *ev)
         return;
     event_free(&ev->event);
     app_error_free(&ev->fault);
+    free(ev->secondary);
+    wer_info_free(ev->wer);
     free(ev);
 }
 

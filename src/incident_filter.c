@@ -37,7 +37,11 @@ bool incident_filter_match(const struct incident_filter *filter, const struct in
         return false;
     if (incident->severity < filter->min_severity)
         return false;
-    return match_any(filter->apps, filter->app_count, incident_application(incident)) &&
+    /* --app svchost.exe also finds "svchost.exe_AppXSvc", by the path's file name */
+    const char *file = incident_app_file_name(incident);
+    bool app = match_any(filter->apps, filter->app_count, incident_application(incident)) ||
+               (file && match_any(filter->apps, filter->app_count, file));
+    return app &&
            match_any(filter->computers, filter->computer_count, incident_computer(incident)) &&
            match_any(filter->signatures, filter->signature_count,
                      incident->signature ? incident->signature->id : "");

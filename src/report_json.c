@@ -128,7 +128,46 @@ static cJSON *app_error_object(const struct incident *incident)
     add_time(obj, "process_start",
              fault->has_process_creation_time ? fault->process_creation_time : 0);
     add_string_or_null(obj, "app_path", fault->app_path);
+    add_string_or_null(obj, "module_path", fault->module_path);
     add_string_or_null(obj, "report_id", fault->report_id);
+    cJSON *secondary = cJSON_AddArrayToObject(obj, "secondary_codes");
+    for (size_t i = 0; i < ae->secondary_count; i++) {
+        const struct app_error_secondary *s = &ae->secondary[i];
+        cJSON *item = cJSON_CreateObject();
+        add_code_or_null(item, "exception_code", s->has_exception_code, s->exception_code);
+        cJSON_AddNumberToObject(item, "record_id", (double)s->record_id);
+        cJSON_AddNumberToObject(item, "event_record_id", (double)s->event_record_id);
+        add_time(item, "time", s->time);
+        cJSON_AddItemToArray(secondary, item);
+    }
+    return obj;
+}
+
+static cJSON *texts_array(char *const *texts, size_t count)
+{
+    cJSON *array = cJSON_CreateArray();
+    for (size_t i = 0; i < count; i++)
+        cJSON_AddItemToArray(array, report_json_text(texts[i]));
+    return array;
+}
+
+/* The merged Windows Error Reporting 1001s of the incident's report, or null. */
+static cJSON *wer_object(const struct incident *incident)
+{
+    const struct wer_info *wer = incident->app_error ? incident->app_error->wer : NULL;
+    if (wer == NULL)
+        return cJSON_CreateNull();
+    cJSON *obj = cJSON_CreateObject();
+    add_text(obj, "file", wer->file);
+    cJSON_AddNumberToObject(obj, "record_id", (double)wer->record_id);
+    cJSON_AddNumberToObject(obj, "event_record_id", (double)wer->event_record_id);
+    add_string_or_null(obj, "report_id", wer->report_id);
+    add_string_or_null(obj, "event_name", wer->event_name);
+    add_string_or_null(obj, "bucket", wer->bucket);
+    add_string_or_null(obj, "report_path", wer->report_path);
+    cJSON_AddItemToObject(obj, "attached_files",
+                          texts_array(wer->attached_files, wer->attached_count));
+    cJSON_AddItemToObject(obj, "dump_files", texts_array(wer->dump_files, wer->dump_count));
     return obj;
 }
 
@@ -152,6 +191,7 @@ cJSON *report_json_incident(const struct incident *incident)
     cJSON_AddBoolToObject(obj, "paired", incident->paired);
     cJSON_AddItemToObject(obj, "dotnet", dotnet_object(incident));
     cJSON_AddItemToObject(obj, "app_error", app_error_object(incident));
+    cJSON_AddItemToObject(obj, "wer", wer_object(incident));
     if (incident->paired)
         cJSON_AddNumberToObject(obj, "gap_ms", (double)incident->gap_ms);
     else

@@ -121,6 +121,25 @@ static void put_wrapped(struct text_out *o, const char *text, int indent)
     fputc('\n', o->f);
 }
 
+/* "Dump  \\?\C:\...\memory.hdmp" and "WER report  <folder>", indented, when the
+ * incident has a Windows Error Reporting report. */
+static void print_wer(struct text_out *o, const struct incident *incident, int indent)
+{
+    const struct wer_info *wer = incident->app_error ? incident->app_error->wer : NULL;
+    if (wer == NULL)
+        return;
+    for (size_t i = 0; i < wer->dump_count; i++) {
+        fprintf(o->f, "%*sDump       ", indent, "");
+        put_safe(o, wer->dump_files[i]);
+        fputc('\n', o->f);
+    }
+    if (wer->report_path) {
+        fprintf(o->f, "%*sWER report ", indent, "");
+        put_safe(o, wer->report_path);
+        fputc('\n', o->f);
+    }
+}
+
 static void print_incident_line(struct text_out *o, const struct incident *incident)
 {
     char when[CS_LOCAL_TIME_SIZE];
@@ -138,6 +157,12 @@ static void print_incident_line(struct text_out *o, const struct incident *incid
             app_error_format_code(fault->exception_code, code);
             fprintf(o->f, " %s", code);
         }
+        const struct app_error_event *ae = incident->app_error;
+        for (size_t i = 0; i < ae->secondary_count; i++) {
+            char code[9];
+            app_error_format_code(ae->secondary[i].exception_code, code);
+            fprintf(o->f, " then %s", ae->secondary[i].has_exception_code ? code : "?");
+        }
     }
     if (incident->paired && incident->gap_ms >= 0)
         fprintf(o->f, "  1000 %lld ms after the .NET event", (long long)incident->gap_ms);
@@ -148,6 +173,7 @@ static void print_incident_line(struct text_out *o, const struct incident *incid
     else
         fputs("  no .NET Runtime event found", o->f);
     fputc('\n', o->f);
+    print_wer(o, incident, 6);
 }
 
 static bool is_matched(const struct incident *incident, const struct dotnet_frame *frame)
@@ -265,6 +291,52 @@ static void print_exception(struct text_out *o, const struct incident *incident,
     }
 }
 
+#define VERSIONS_LISTED 4
+
+/* "  App        3.9.0.0  C:\Program Files\Contoso\Contoso.exe (seen in 3.8.1.0 and 3.9.0.0)":
+ * the latest 1000's version and path, and every version the finding's 1000s name, oldest
+ * incident first, when there is more than one. */
+static void print_app_identity(struct text_out *o, const struct run_result *result,
+                               const struct finding *f, const struct incident *with_fault)
+{
+    if (with_fault == NULL)
+        return;
+    const struct app_error *fault = &with_fault->app_error->fault;
+    if (fault->app_version == NULL && fault->app_path == NULL)
+        return;
+    fputs("  App        ", o->f);
+    put_safe(o, fault->app_version ? fault->app_version : "(no version)");
+    if (fault->app_path) {
+        fputs("  ", o->f);
+        put_safe(o, fault->app_path);
+    }
+    const char *versions[VERSIONS_LISTED];
+    size_t count = 0, more = 0;
+    for (size_t i = 0; i < f->count; i++) {
+        const struct incident *incident = &result->incidents.items[f->incidents[i]];
+        const char *v = incident->app_error ? incident->app_error->fault.app_version : NULL;
+        bool seen = v == NULL;
+        for (size_t k = 0; k < count && !seen; k++)
+            seen = strcmp(versions[k], v) == 0;
+        if (!seen && count < VERSIONS_LISTED)
+            versions[count++] = v;
+        else if (!seen)
+            more++;
+    }
+    if (count > 1) {
+        fputs(" (seen in ", o->f);
+        for (size_t k = 0; k < count; k++) {
+            if (k)
+                fputs(k + 1 == count && more == 0 ? " and " : ", ", o->f);
+            put_safe(o, versions[k]);
+        }
+        if (more)
+            fprintf(o->f, " and %zu more", more);
+        fputc(')', o->f);
+    }
+    fputc('\n', o->f);
+}
+
 /* "CRITICAL", coloured, padded to 8 columns. */
 static void put_severity(struct text_out *o, enum severity severity)
 {
@@ -304,6 +376,14 @@ static void print_finding(struct text_out *o, const struct run_result *result,
         with_fault = incident->app_error ? incident : NULL;
     }
     print_exception(o, latest, with_fault);
+    print_app_identity(o, result, f, with_fault);
+    for (size_t i = f->count; i-- > 0;) {
+        const struct incident *incident = &result->incidents.items[f->incidents[i]];
+        if (incident->app_error && incident->app_error->wer) {
+            print_wer(o, incident, 2);
+            break;
+        }
+    }
     fputs("  Computers  ", o->f);
     size_t computers = f->computer_count < COMPUTERS_LISTED ? f->computer_count : COMPUTERS_LISTED;
     for (size_t i = 0; i < computers; i++) {

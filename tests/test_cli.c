@@ -126,6 +126,50 @@ static void check_input_warnings(const cJSON *input, const cJSON *expected)
     }
 }
 
+/* An expected array of strings equals the actual one, in order. */
+static void check_strings(const cJSON *actual, const cJSON *expected, const char *what, int index)
+{
+    if (cJSON_GetArraySize(actual) != cJSON_GetArraySize(expected))
+        fail_msg("incident %d: %d %s, expected %d", index, cJSON_GetArraySize(actual), what,
+                 cJSON_GetArraySize(expected));
+    for (int i = 0; i < cJSON_GetArraySize(expected); i++)
+        check_string(cJSON_GetArrayItem(actual, i), cJSON_GetArrayItem(expected, i), what, index);
+}
+
+/* "wer": null, or the keys given (report_path, bucket, dump_files) of the merged 1001s. */
+static void check_wer(const cJSON *actual, const cJSON *expected, int index)
+{
+    if (expected == NULL)
+        return;
+    if (cJSON_IsNull(expected) != cJSON_IsNull(actual))
+        fail_msg("incident %d: wer should be %s", index, cJSON_IsNull(expected) ? "null" : "set");
+    if (cJSON_IsNull(expected))
+        return;
+    const cJSON *path = cJSON_GetObjectItem(expected, "report_path");
+    check_string(cJSON_GetObjectItem(actual, "report_path"), path, "wer.report_path", index);
+    const cJSON *bucket = cJSON_GetObjectItem(expected, "bucket");
+    if (cJSON_IsNull(bucket) && !cJSON_IsNull(cJSON_GetObjectItem(actual, "bucket")))
+        fail_msg("incident %d: wer.bucket should be null", index);
+    else if (bucket && !cJSON_IsNull(bucket))
+        check_string(cJSON_GetObjectItem(actual, "bucket"), bucket, "wer.bucket", index);
+    const cJSON *dumps = cJSON_GetObjectItem(expected, "dump_files");
+    if (dumps)
+        check_strings(cJSON_GetObjectItem(actual, "dump_files"), dumps, "wer.dump_files", index);
+}
+
+static void check_secondary_codes(const cJSON *app_error, const cJSON *expected, int index)
+{
+    if (expected == NULL)
+        return;
+    const cJSON *actual = cJSON_GetObjectItem(app_error, "secondary_codes");
+    if (cJSON_GetArraySize(actual) != cJSON_GetArraySize(expected))
+        fail_msg("incident %d: %d secondary codes, expected %d", index, cJSON_GetArraySize(actual),
+                 cJSON_GetArraySize(expected));
+    for (int i = 0; i < cJSON_GetArraySize(expected); i++)
+        check_string(cJSON_GetObjectItem(cJSON_GetArrayItem(actual, i), "exception_code"),
+                     cJSON_GetArrayItem(expected, i), "secondary code", index);
+}
+
 static void check_incident(const cJSON *actual, const cJSON *expected, int index)
 {
     const cJSON *sig = cJSON_GetObjectItem(actual, "signature");
@@ -156,6 +200,9 @@ static void check_incident(const cJSON *actual, const cJSON *expected, int index
     if (gap && cJSON_GetObjectItem(actual, "gap_ms")->valuedouble != gap->valuedouble)
         fail_msg("incident %d: gap_ms %.0f, expected %.0f", index,
                  cJSON_GetObjectItem(actual, "gap_ms")->valuedouble, gap->valuedouble);
+    check_wer(cJSON_GetObjectItem(actual, "wer"), cJSON_GetObjectItem(expected, "wer"), index);
+    check_secondary_codes(cJSON_GetObjectItem(actual, "app_error"),
+                          cJSON_GetObjectItem(expected, "secondary_codes"), index);
 }
 
 static void test_fixture_run(void **state)

@@ -9,6 +9,15 @@
  * paired at the end by event time, never by record order.  Duplicates (a recovered copy of a
  * record that is also live, or the same log given twice) are dropped.
  *
+ * Before pairing, the 1000s of one process death (same computer, process id and process
+ * creation time and application, within the window: Windows may log c0000005 and then
+ * c000041d for one crash) become one, the
+ * first, with the others as its secondary codes; and each 1000 gets the Windows Error
+ * Reporting 1001s of its report (by Report Id, else by computer, application, module, code
+ * and offset within a minute).  A crash report left without a 1000 becomes a 1000-like
+ * event of its own, so it pairs with a .NET event like a 1000 would.  Computers are the same
+ * when their names agree up to the first dot, ignoring case.
+ *
  * Not for: deciding what a crash means (signatures.h).
  */
 #ifndef CRASHSIG_CORRELATOR_H
@@ -31,6 +40,8 @@ void correlator_free(struct correlator *c);
 /* Takes ownership of ev. */
 void correlator_add_dotnet(struct correlator *c, struct dotnet_event *ev);
 void correlator_add_app_error(struct correlator *c, struct app_error_event *ev);
+/* A crash report 1001 (wer_event_name_is_crash); the correlator gives it to its 1000. */
+void correlator_add_wer(struct correlator *c, struct wer_event *ev);
 
 /* Pairs everything added so far and appends the incidents to out in time order (ties broken
  * by computer, application and record id, so the order never depends on input order).  The

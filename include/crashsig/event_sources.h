@@ -17,6 +17,8 @@ enum event_source {
     EVENT_SOURCE_DOTNET_RUNTIME, /* ".NET Runtime" 1023/1025/1026/1027/1028: a fatal managed
                                     error, its exception and stack (dotnet_crash.h) */
     EVENT_SOURCE_APP_ERROR,      /* "Application Error" 1000: the process died (app_error.h) */
+    EVENT_SOURCE_WER,            /* "Windows Error Reporting" 1001: the crash report and dump
+                                    Windows kept (wer_report.h) */
     EVENT_SOURCE_COUNT,
     EVENT_SOURCE_NONE = EVENT_SOURCE_COUNT, /* not an event crashsig reads */
 };

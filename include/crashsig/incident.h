@@ -14,15 +14,28 @@
 #include "crashsig/app_error.h"
 #include "crashsig/dotnet_crash.h"
 #include "crashsig/event.h"
+#include "crashsig/wer_report.h"
 
 struct dotnet_event {
     struct event event;
     struct dotnet_crash crash;
 };
 
+/* Another 1000 of the same process death (same computer, process id and creation time): a
+ * crash that Windows logged twice, c0000005 then c000041d. */
+struct app_error_secondary {
+    bool has_exception_code;
+    uint32_t exception_code;
+    uint64_t record_id, event_record_id;
+    cs_filetime time;
+};
+
 struct app_error_event {
-    struct event event;
+    struct event event; /* the first 1000 of the death (or the 1001, when it is all there is) */
     struct app_error fault;
+    size_t secondary_count;
+    struct app_error_secondary *secondary; /* owned; the death's later 1000s, in time order */
+    struct wer_info *wer; /* owned; the merged 1001s of its report, NULL when none was found */
 };
 
 enum severity {
@@ -63,6 +76,9 @@ struct incident_list {
 
 const char *incident_computer(const struct incident *incident);
 const char *incident_application(const struct incident *incident);
+/* The file name of the 1000's application path ("svchost.exe" for a service-tagged
+ * "svchost.exe_AppXSvc"), or NULL when the 1000 names no path. */
+const char *incident_app_file_name(const struct incident *incident);
 /* The .NET event's time when present (it is written first), else the 1000's. */
 cs_filetime incident_time(const struct incident *incident);
 

@@ -3,7 +3,7 @@
 #
 #   scripts/test-windows.sh [LINUX_CRASHSIG]
 #
-# Needs dist/crashsig.exe and build-windows/test_*.exe (scripts/build-windows.sh) and the Linux
+# Needs dist/crashsig.exe and build-windows/tests/test_*.exe (scripts/build-windows.sh) and the Linux
 # binary (default build/crashsig, from ./dev build).  Installs wine64 and jq when missing and
 # creates a Wine prefix once, under ${CRASHSIG_DEPS_CACHE:-~/.cache/crashsig}/wine.
 #
@@ -366,7 +366,7 @@ check_live() {
 check_unit_test() { # exe args...
     exe=$1
     shift
-    if "$WINE" "$WINBUILD/$exe" "$@" >"$WORK/t.out" 2>&1; then
+    if "$WINE" "$WINBUILD/tests/$exe" "$@" >"$WORK/t.out" 2>&1; then
         pass "$exe: $(tail -1 "$WORK/t.out" | tr -d '\r')"
     else
         fail "$exe"

@@ -22,9 +22,22 @@
 #include "crashsig/signatures.h"
 #include "scan_worker.h"
 
+/* "crashsig: " and a message on stderr.  Messages name files, and a file name is as hostile as
+ * a log (a name with ESC or BEL in it): it is escaped as the text report escapes log text. */
+static void print_message(const char *path, const char *message)
+{
+    fputs("crashsig: ", stderr);
+    if (path) {
+        report_put_safe(stderr, path);
+        fputs(": ", stderr);
+    }
+    report_put_safe(stderr, message);
+    fputc('\n', stderr);
+}
+
 static int trouble(const char *message)
 {
-    fprintf(stderr, "crashsig: %s\n", message);
+    print_message(NULL, message);
     return RUN_TROUBLE;
 }
 
@@ -32,7 +45,9 @@ static int load_catalog(struct catalog **catalog)
 {
     struct cs_error err = {""};
     if (catalog_load_builtin(catalog, &err) != 0) {
-        fprintf(stderr, "crashsig: built-in signature catalog is invalid: %s\n", err.message);
+        fprintf(stderr, "crashsig: built-in signature catalog is invalid: ");
+        report_put_safe(stderr, err.message);
+        fputc('\n', stderr);
         return -1;
     }
     return 0;
@@ -88,7 +103,7 @@ static int export_live_channels(const struct scan_command *opt, struct live_expo
     for (size_t i = 0; i < opt->live_count; i++) {
         struct cs_error err = {""};
         if (live_export_run(opt->live[i], providers, EVENT_SOURCE_COUNT, &exports[i], &err) != 0) {
-            fprintf(stderr, "crashsig: %s\n", err.message);
+            print_message(NULL, err.message);
             for (size_t k = 0; k < i; k++)
                 live_export_cleanup(&exports[k]);
             return -1;
@@ -130,15 +145,19 @@ static int scan_and_report(struct scan_command *command, const char *const *path
     progress_finish(&progress);
     for (size_t i = 0; i < result.input_count; i++)
         if (result.inputs[i].status == INPUT_ERROR)
-            fprintf(stderr, "crashsig: %s: %s\n", result.inputs[i].path, result.inputs[i].error);
+            print_message(result.inputs[i].path, result.inputs[i].error);
     if (err.message[0])
-        fprintf(stderr, "crashsig: %s\n", err.message);
+        print_message(NULL, err.message);
     run_result_free(&result);
     return (int)status;
 }
 
 static int command_scan(int argc, char **argv)
 {
+    /* a killed run leaves no temporary file; a reader that goes away (`| head`) ends the run
+     * as if it had read everything, not by SIGPIPE (docs/robustness.md) */
+    platform_remove_temps_on_signals();
+    platform_ignore_broken_pipe();
     struct scan_command command;
     int rc = cli_parse_scan(argc, argv, &command);
     if (rc != 0)

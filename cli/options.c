@@ -36,7 +36,9 @@ const char CLI_USAGE[] =
     "      --output-text FILE, --output-json FILE, --output-jsonl FILE,\n"
     "      --output-junit FILE, --output-sarif FILE\n"
     "                         also write a report in that format to FILE; one scan feeds\n"
-    "                         them all, and no file is replaced unless all were written\n"
+    "                         them all, and no file is replaced unless all were written;\n"
+    "                         a link's target is replaced; a device, FIFO or /dev/stdout\n"
+    "                         is written in place, and all-or-nothing cannot apply to it\n"
     "      --fail-on LEVEL    exit 1 when an incident is at least LEVEL: low (default),\n"
     "                         medium, high, critical, or none to never fail on incidents\n"
     "      --baseline FILE    findings whose fingerprint is in FILE are reported as known\n"
@@ -83,6 +85,8 @@ const char CLI_USAGE[] =
     "  2  usage error, an input could not be read (the rest is still reported), or the\n"
     "     state, baseline or an output file could not be used\n"
     "\n"
+    "     (a reader that stops reading stdout, as `| head` does, changes nothing)\n"
+    "\n"
     "Messages go to stderr, the report to stdout or --output.\n"
     "See crashsig(1), docs/ci-and-scheduled-tasks.md and docs/report-format.md.\n";
 
@@ -90,9 +94,11 @@ int cli_usage_error(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs("crashsig: ", stderr);
-    vfprintf(stderr, fmt, ap);
+    char message[2048];
+    vsnprintf(message, sizeof(message), fmt, ap);
     va_end(ap);
+    fputs("crashsig: ", stderr);
+    report_put_safe(stderr, message); /* it may quote a file name: escaped like log text */
     fputs("\nTry 'crashsig --help'.\n", stderr);
     return RUN_TROUBLE;
 }

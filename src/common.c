@@ -132,16 +132,27 @@ static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
     *y = (int64_t)yoe + era * 400 + (*m <= 2);
 }
 
+unsigned cs_days_in_month(unsigned year, unsigned month)
+{
+    static const unsigned days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (month < 1 || month > 12)
+        return 0;
+    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    return days[month - 1] + (month == 2 && leap);
+}
+
 void cs_time_format_iso(cs_filetime t, char out[CS_ISO_TIME_SIZE])
 {
+    if (t > CS_TIME_LATEST_ISO) /* four-digit years only: RFC 3339 readers reject five */
+        t = CS_TIME_LATEST_ISO;
     uint64_t seconds = t / CS_TICKS_PER_SECOND;
     unsigned fraction = (unsigned)(t % CS_TICKS_PER_SECOND);
     int64_t y;
     unsigned mo, d;
     civil_from_days((int64_t)(seconds / 86400), &y, &mo, &d);
     unsigned sod = (unsigned)(seconds % 86400);
-    /* The largest FILETIME is in year 60056: five digits, still within CS_ISO_TIME_SIZE; the
-     * wider scratch buffer only keeps the compiler's truncation analysis quiet. */
+    /* The year has four digits (clamped above); the wider scratch buffer only keeps the
+     * compiler's truncation analysis quiet. */
     char text[64];
     snprintf(text, sizeof(text), "%04u-%02u-%02uT%02u:%02u:%02u.%07uZ", (unsigned)y, mo, d,
              sod / 3600, sod / 60 % 60, sod % 60, fraction);
@@ -180,7 +191,7 @@ int cs_time_parse_iso(const char *text, cs_filetime *out)
         !read_digits(&p, 2, &h) || !expect(&p, ':') || !read_digits(&p, 2, &mi) ||
         !expect(&p, ':') || !read_digits(&p, 2, &s))
         return -1;
-    if (y < 1601 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60)
+    if (y < 1601 || d < 1 || d > cs_days_in_month(y, mo) || h > 23 || mi > 59 || s > 60)
         return -1;
     if (*p == '.') {
         p++;

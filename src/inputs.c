@@ -16,6 +16,9 @@
 /* Directory trees deeper than this are not log folders; stop rather than loop on bind mounts. */
 #define MAX_DIRECTORY_DEPTH 32
 
+static void expand_directory(const char *dir, int depth, struct path_list *files,
+                             struct run_result *result);
+
 static void path_list_add(struct path_list *list, const char *path)
 {
     if (list->count == list->capacity) {
@@ -60,8 +63,47 @@ static void input_error(struct run_result *result, const char *path, const char 
                       detail ? detail : "");
 }
 
+/* One entry of a folder being searched.  Returns false when the folder itself cannot be
+ * searched (its entries cannot be examined: mode 744 for a non-owner), which is reported once
+ * for the folder. */
+static bool expand_entry(const char *dir, const char *child, int depth, struct path_list *files,
+                         struct run_result *result)
+{
+    struct platform_file_info info;
+    if (platform_file_info(child, false, &info, NULL) != 0) {
+        if (errno == EACCES) {
+            input_error(result, dir, "cannot search directory (its entries cannot be examined)",
+                        strerror(errno));
+            return false;
+        }
+        input_error(result, child, "cannot examine", strerror(errno));
+        return true;
+    }
+    if (info.kind == PLATFORM_DIRECTORY) {
+        if (depth < MAX_DIRECTORY_DEPTH)
+            expand_directory(child, depth + 1, files, result);
+        else
+            input_report_fail(inputs_add(result, child),
+                              "directory not searched: deeper than %d levels below the path "
+                              "given",
+                              MAX_DIRECTORY_DEPTH);
+        return true;
+    }
+    struct platform_file_info target;
+    if (info.kind == PLATFORM_LINK && platform_file_info(child, true, &target, NULL) == 0 &&
+        target.kind == PLATFORM_MISSING) {
+        input_error(result, child, "dangling link: it leads to nothing", NULL);
+        return true;
+    }
+    if (has_evtx_extension(child))
+        path_list_add(files, child); /* the reader reports what is wrong with it */
+    return true;
+}
+
 /* Collects *.evtx below dir (sorted per directory, so the scan order is reproducible); symbolic
- * links to directories (and Windows junctions) are not followed. */
+ * links to directories (and Windows junctions) are not followed.  Nothing is skipped without
+ * a word: a folder that cannot be listed or searched, one too deep and a dangling link are
+ * input errors. */
 static void expand_directory(const char *dir, int depth, struct path_list *files,
                              struct run_result *result)
 {
@@ -75,15 +117,10 @@ static void expand_directory(const char *dir, int depth, struct path_list *files
         qsort(names, count, sizeof(char *), compare_strings);
     for (size_t i = 0; i < count; i++) {
         char *child = platform_path_join(dir, names[i]);
-        struct platform_file_info info;
-        if (platform_file_info(child, false, &info, NULL) == 0) {
-            if (info.kind == PLATFORM_DIRECTORY && depth < MAX_DIRECTORY_DEPTH)
-                expand_directory(child, depth + 1, files, result);
-            else if (info.kind != PLATFORM_DIRECTORY && info.kind != PLATFORM_MISSING &&
-                     has_evtx_extension(child))
-                path_list_add(files, child);
-        }
+        bool go_on = expand_entry(dir, child, depth, files, result);
         free(child);
+        if (!go_on)
+            break;
     }
     platform_names_free(names, count);
 }
@@ -95,9 +132,9 @@ void inputs_expand(const char *const *paths, size_t path_count, struct path_list
         struct platform_file_info info;
         if (platform_file_info(paths[i], true, &info, NULL) == 0 &&
             info.kind == PLATFORM_DIRECTORY) {
-            size_t before = files->count;
+            size_t before = files->count, errors_before = result->input_count;
             expand_directory(paths[i], 0, files, result);
-            if (files->count == before)
+            if (files->count == before && result->input_count == errors_before)
                 input_error(result, paths[i], "directory holds no .evtx files", NULL);
         } else {
             path_list_add(files, paths[i]); /* the reader reports what is wrong with it */

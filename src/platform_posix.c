@@ -1,18 +1,23 @@
 /*
  * platform_posix.c - platform.h on Linux and other POSIX systems: thin wrappers over stat,
  * opendir, open/pread, mkstemp + fsync + rename + fsync of the folder, mkdtemp, fcntl locks
- * and isatty.
+ * and isatty; and the table of temporary files a signal handler removes.
  *
  * Not for: Windows (platform_win32.c) or libevtx (platform_evtx.c).
  */
+/* realpath is X/Open, beside the POSIX 2008 the build asks for */
+#define _XOPEN_SOURCE 700
+
 #include "crashsig/platform.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -161,6 +166,143 @@ int platform_seek(int fd, uint64_t offset)
     return lseek(fd, (off_t)offset, SEEK_SET) < 0 ? -1 : 0;
 }
 
+/* ---- temporary files a signal must not leave behind ------------------------------------- */
+
+/*
+ * The one documented exception to crashsig's "no global mutable state" rule: a signal handler
+ * gets no argument, so the names of the temporary files it must remove have to be somewhere it
+ * can find them.  The table is fixed-size (a handler must not allocate) and written only
+ * outside the handler: a slot's name is complete before its flag says it is in use (the fence
+ * keeps the compiler from reordering the two), and the flag is cleared before the slot is
+ * reused.  The handler only reads flags and names and calls unlink, signal and raise, which
+ * are async-signal-safe.  A run has at most a few outputs and the state file open at once;
+ * a name that does not fit, or a temporary file beyond the table, is not removed by a signal
+ * but by the next run's clean-up (platform_remove_abandoned_temp).
+ */
+#define TEMP_SLOTS     16
+#define TEMP_SLOT_SIZE 4096
+
+static char temp_slot_path[TEMP_SLOTS][TEMP_SLOT_SIZE];
+static volatile sig_atomic_t temp_slot_used[TEMP_SLOTS];
+
+static void temp_register(const char *path)
+{
+    size_t len = strlen(path);
+    if (len >= TEMP_SLOT_SIZE)
+        return;
+    for (size_t i = 0; i < TEMP_SLOTS; i++) {
+        if (temp_slot_used[i])
+            continue;
+        memcpy(temp_slot_path[i], path, len + 1);
+        atomic_signal_fence(memory_order_seq_cst);
+        temp_slot_used[i] = 1;
+        return;
+    }
+}
+
+static void temp_unregister(const char *path)
+{
+    for (size_t i = 0; i < TEMP_SLOTS; i++)
+        if (temp_slot_used[i] && strcmp(temp_slot_path[i], path) == 0) {
+            temp_slot_used[i] = 0;
+            atomic_signal_fence(memory_order_seq_cst);
+        }
+}
+
+static void remove_temps_and_end(int sig)
+{
+    for (size_t i = 0; i < TEMP_SLOTS; i++)
+        if (temp_slot_used[i])
+            unlink(temp_slot_path[i]);
+    /* SA_RESETHAND put the default action back: the process ends as the signal meant */
+    raise(sig);
+}
+
+void platform_remove_temps_on_signals(void)
+{
+    const int signals[] = {SIGINT, SIGTERM, SIGHUP};
+    for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++) {
+        struct sigaction old;
+        if (sigaction(signals[i], NULL, &old) != 0 || old.sa_handler == SIG_IGN)
+            continue; /* nohup and friends asked for the signal to be ignored */
+        struct sigaction action = {.sa_handler = remove_temps_and_end, .sa_flags = SA_RESETHAND};
+        sigemptyset(&action.sa_mask);
+        for (size_t k = 0; k < sizeof(signals) / sizeof(signals[0]); k++)
+            sigaddset(&action.sa_mask, signals[k]);
+        sigaction(signals[i], &action, NULL);
+    }
+}
+
+/* A writer holds a write lock on its temporary file for as long as it has it open (taken in
+ * platform_temp_create); a lock that can be taken means the writer is gone. */
+int platform_remove_abandoned_temp(const char *path)
+{
+    int fd = open(path, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    struct stat st;
+    struct flock probe = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+    int rc = -1;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && fcntl(fd, F_SETLK, &probe) == 0)
+        rc = unlink(path);
+    close(fd);
+    return rc;
+}
+
+bool platform_is_stream_path(const char *path)
+{
+    if (strcmp(path, "/dev/stdout") == 0 || strcmp(path, "/dev/stderr") == 0 ||
+        strncmp(path, "/dev/fd/", 8) == 0)
+        return true;
+    /* /proc/self/fd/N, /proc/PID/fd/N */
+    return strncmp(path, "/proc/", 6) == 0 && strstr(path + 6, "/fd/") != NULL;
+}
+
+FILE *platform_open_in_place(const char *path)
+{
+    /* no O_CREAT, no O_TRUNC: a device or FIFO is used as it is; O_APPEND so that a regular
+     * file behind /dev/stdout (`>> log`) is added to, not overwritten from its start */
+    int fd = open(path, O_WRONLY | O_APPEND | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    FILE *f = fdopen(fd, "a");
+    if (f == NULL) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+    }
+    return f;
+}
+
+char *platform_resolve_links(const char *path, struct cs_error *err)
+{
+    char *resolved = realpath(path, NULL);
+    if (resolved == NULL)
+        cs_error_set(err, "%s leads to nothing that exists: %s", path, strerror(errno));
+    return resolved;
+}
+
+void platform_ignore_broken_pipe(void)
+{
+    signal(SIGPIPE, SIG_IGN);
+}
+
+unsigned platform_open_file_limit(void)
+{
+    struct rlimit limit;
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0)
+        return 1024;
+    rlim_t wanted =
+        limit.rlim_max == RLIM_INFINITY || limit.rlim_max > 65536 ? 65536 : limit.rlim_max;
+    if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < wanted) {
+        struct rlimit raised = {.rlim_cur = wanted, .rlim_max = limit.rlim_max};
+        if (setrlimit(RLIMIT_NOFILE, &raised) == 0)
+            limit.rlim_cur = wanted;
+    }
+    return limit.rlim_cur == RLIM_INFINITY || limit.rlim_cur > 65536 ? 65536
+                                                                     : (unsigned)limit.rlim_cur;
+}
+
 int platform_temp_create(const char *target, struct platform_temp_file *tmp, struct cs_error *err)
 {
     memset(tmp, 0, sizeof(*tmp));
@@ -176,13 +318,17 @@ int platform_temp_create(const char *target, struct platform_temp_file *tmp, str
     /* mkstemp creates the file 0600; give it the mode a plain create would have */
     mode_t mask = umask(0);
     umask(mask);
-    if (fchmod(fd, 0666 & ~mask) != 0 || (tmp->file = fdopen(fd, "w")) == NULL) {
+    /* the lock says "still being written" to a later run's clean-up; it goes with the close */
+    struct flock lock = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+    if (fchmod(fd, 0666 & ~mask) != 0 || fcntl(fd, F_SETLK, &lock) != 0 ||
+        (tmp->file = fdopen(fd, "w")) == NULL) {
         cs_error_set(err, "cannot write %s: %s", target, strerror(errno));
         close(fd);
         unlink(path);
         free(path);
         return -1;
     }
+    temp_register(path);
     tmp->path = path;
     return 0;
 }
@@ -209,15 +355,22 @@ int platform_temp_commit(struct platform_temp_file *tmp, const char *target, str
     int rc = 0;
     if (fflush(tmp->file) != 0 || fsync(fileno(tmp->file)) != 0)
         rc = -1;
-    if (fclose(tmp->file) != 0)
-        rc = -1;
-    tmp->file = NULL;
+    /* renamed while still open: its lock keeps a later run's clean-up away until it is in
+     * place (the bytes are on disk already, so the close has nothing left to fail on) */
     if (rc == 0 && rename(tmp->path, target) != 0)
         rc = -1;
+    int saved = errno;
+    if (fclose(tmp->file) != 0 && rc == 0) {
+        rc = -1;
+        saved = errno;
+    }
+    tmp->file = NULL;
     if (rc != 0) {
-        cs_error_set(err, "cannot write %s: %s", target, strerror(errno));
+        cs_error_set(err, "cannot write %s: %s", target, strerror(saved));
         unlink(tmp->path);
-    } else if (sync_folder_of(target) != 0) {
+    }
+    temp_unregister(tmp->path);
+    if (rc == 0 && sync_folder_of(target) != 0) {
         cs_error_set(err, "cannot sync the folder of %s: %s", target, strerror(errno));
         rc = -1;
     }
@@ -230,8 +383,10 @@ void platform_temp_discard(struct platform_temp_file *tmp)
 {
     if (tmp->file)
         fclose(tmp->file);
-    if (tmp->path)
+    if (tmp->path) {
         unlink(tmp->path);
+        temp_unregister(tmp->path);
+    }
     free(tmp->path);
     memset(tmp, 0, sizeof(*tmp));
 }

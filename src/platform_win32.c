@@ -384,6 +384,117 @@ static char *unique_name(const char *base, const char *separator, unsigned attem
     return path;
 }
 
+/* ---- temporary files a console event must not leave behind ------------------------------ */
+
+/*
+ * The one documented exception to crashsig's "no global mutable state" rule: a console control
+ * handler (Ctrl+C, Ctrl+Break, the window closed, logoff, shutdown) gets no context, so the
+ * temporary files it must remove have to be where it can find them.  Windows runs the handler
+ * on a thread of its own: a slot's name is complete before its flag says it is in use
+ * (InterlockedExchange is a full barrier), and the flag is cleared before the slot is reused.
+ * A file the main thread still has open cannot be deleted (it is not shared for deletion, which
+ * is also how a later run tells a live temporary file from an abandoned one); the next run's
+ * clean-up removes it then.
+ */
+#define TEMP_SLOTS     16
+#define TEMP_SLOT_SIZE 4096
+
+static wchar_t temp_slot_path[TEMP_SLOTS][TEMP_SLOT_SIZE];
+static volatile LONG temp_slot_used[TEMP_SLOTS];
+
+static void temp_register(const char *path)
+{
+    wchar_t *wpath = platform_utf8_to_wide(path);
+    size_t len = wpath ? wcslen(wpath) : TEMP_SLOT_SIZE;
+    for (size_t i = 0; len < TEMP_SLOT_SIZE && i < TEMP_SLOTS; i++) {
+        if (temp_slot_used[i])
+            continue;
+        memcpy(temp_slot_path[i], wpath, (len + 1) * sizeof(wchar_t));
+        InterlockedExchange(&temp_slot_used[i], 1);
+        break;
+    }
+    free(wpath);
+}
+
+static void temp_unregister(const char *path)
+{
+    wchar_t *wpath = platform_utf8_to_wide(path);
+    for (size_t i = 0; wpath && i < TEMP_SLOTS; i++)
+        if (temp_slot_used[i] && wcscmp(temp_slot_path[i], wpath) == 0)
+            InterlockedExchange(&temp_slot_used[i], 0);
+    free(wpath);
+}
+
+static BOOL WINAPI remove_temps_on_event(DWORD event)
+{
+    (void)event;
+    for (size_t i = 0; i < TEMP_SLOTS; i++)
+        if (temp_slot_used[i])
+            DeleteFileW(temp_slot_path[i]);
+    return FALSE; /* the default handler then ends the process */
+}
+
+void platform_remove_temps_on_signals(void)
+{
+    SetConsoleCtrlHandler(remove_temps_on_event, TRUE);
+}
+
+/* A writer keeps its temporary file open without delete sharing: deleting it fails while
+ * the writer lives. */
+int platform_remove_abandoned_temp(const char *path)
+{
+    return platform_remove(path);
+}
+
+bool platform_is_stream_path(const char *path)
+{
+    return cs_strcasecmp(path, "NUL") == 0 || cs_strcasecmp(path, "CON") == 0 ||
+           cs_strcasecmp(path, "CONOUT$") == 0 || cs_strcasecmp(path, "\\\\.\\NUL") == 0;
+}
+
+FILE *platform_open_in_place(const char *path)
+{
+    return platform_fopen(path, "a");
+}
+
+char *platform_resolve_links(const char *path, struct cs_error *err)
+{
+    wchar_t *wpath = platform_utf8_to_wide(path);
+    HANDLE h = wpath ? CreateFileW(wpath, 0, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                                   NULL, OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, NULL)
+                     : INVALID_HANDLE_VALUE;
+    free(wpath);
+    if (h == INVALID_HANDLE_VALUE) {
+        set_windows_error(err, "cannot follow the link", path);
+        return NULL;
+    }
+    wchar_t final[32768];
+    DWORD n = GetFinalPathNameByHandleW(h, final, 32768, FILE_NAME_NORMALIZED | VOLUME_NAME_DOS);
+    CloseHandle(h);
+    if (n == 0 || n >= 32768) {
+        set_windows_error(err, "cannot resolve", path);
+        return NULL;
+    }
+    /* "\\?\C:\x" -> "C:\x", "\\?\UNC\server\share" -> "\\server\share" */
+    const wchar_t *start = final;
+    if (wcsncmp(final, L"\\\\?\\UNC\\", 8) == 0) {
+        final[6] = L'\\';
+        start = final + 6;
+    } else if (wcsncmp(final, L"\\\\?\\", 4) == 0) {
+        start = final + 4;
+    }
+    return platform_wide_to_utf8(start);
+}
+
+void platform_ignore_broken_pipe(void)
+{
+}
+
+unsigned platform_open_file_limit(void)
+{
+    return 8192; /* handles are not counted against a small per-process limit on Windows */
+}
+
 int platform_temp_create(const char *target, struct platform_temp_file *tmp, struct cs_error *err)
 {
     memset(tmp, 0, sizeof(*tmp));
@@ -396,6 +507,7 @@ int platform_temp_create(const char *target, struct platform_temp_file *tmp, str
         int saved = wpath ? errno : EINVAL;
         free(wpath);
         if (fd >= 0 && (tmp->file = _fdopen(fd, "wb")) != NULL) {
+            temp_register(path);
             tmp->path = path;
             return 0;
         }
@@ -445,6 +557,7 @@ int platform_temp_commit(struct platform_temp_file *tmp, const char *target, str
     }
     if (rc != 0)
         platform_remove(tmp->path);
+    temp_unregister(tmp->path);
     free(tmp->path);
     tmp->path = NULL;
     return rc;
@@ -454,8 +567,10 @@ void platform_temp_discard(struct platform_temp_file *tmp)
 {
     if (tmp->file)
         fclose(tmp->file);
-    if (tmp->path)
+    if (tmp->path) {
         platform_remove(tmp->path);
+        temp_unregister(tmp->path);
+    }
     free(tmp->path);
     memset(tmp, 0, sizeof(*tmp));
 }

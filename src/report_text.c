@@ -6,9 +6,10 @@
  * anything, what the baseline, --state and the filters left out.  Times are UTC, or local
  * with their offset (--local-time).
  *
- * Everything that came from a log is printed through put_safe, which turns control characters,
- * escape sequences and invalid UTF-8 into visible \xNN text: a hostile event must not be able
- * to move the cursor, retitle the window or clear the screen.
+ * Everything that came from a log is printed through put_safe (report_put_safe), which turns
+ * control characters, escape sequences and invalid UTF-8 into visible \xNN text, and bidi
+ * controls and invisible format characters into \uXXXX: a hostile event must not be able to
+ * move the cursor, retitle the window, clear the screen or make one name look like another.
  *
  * Not for: JSON (report_json.c) or deciding anything.
  */
@@ -74,20 +75,46 @@ static size_t utf8_sequence(const unsigned char *p)
     return len;
 }
 
-/* Writes untrusted text: printable UTF-8 as is, everything else as \xNN. */
-static void put_safe(struct text_out *o, const char *text)
+/* The code point of a well-formed sequence of n bytes at p when it is one that reorders or
+ * hides text on screen: the bidi controls (U+061C, U+200E/F, U+202A-202E, U+2066-2069), the
+ * line and paragraph separators U+2028/9, and U+FEFF.  Shown, they would let a log make an
+ * application, computer or frame name look like another ("Trojan Source"); 0 for the rest. */
+static unsigned hidden_code_point(const unsigned char *p, size_t n)
+{
+    if (n == 2 && p[0] == 0xd8 && p[1] == 0x9c)
+        return 0x061c;
+    if (n != 3)
+        return 0;
+    unsigned cp = ((p[0] & 0x0fu) << 12) | ((p[1] & 0x3fu) << 6) | (p[2] & 0x3fu);
+    bool hidden = cp == 0x200e || cp == 0x200f || (cp >= 0x2028 && cp <= 0x202e) ||
+                  (cp >= 0x2066 && cp <= 0x2069) || cp == 0xfeff;
+    return hidden ? cp : 0;
+}
+
+/* Writes untrusted text: printable UTF-8 as is, bidi and invisible format characters as
+ * \uXXXX, everything else as \xNN. */
+void report_put_safe(FILE *f, const char *text)
 {
     const unsigned char *p = (const unsigned char *)(text ? text : "");
     while (*p) {
         size_t n = (*p < 0x20 || *p == 0x7f) ? 0 : utf8_sequence(p);
+        unsigned hidden = n ? hidden_code_point(p, n) : 0;
         if (n == 0) {
-            fprintf(o->f, "\\x%02x", *p);
+            fprintf(f, "\\x%02x", *p);
             p++;
+        } else if (hidden) {
+            fprintf(f, "\\u%04X", hidden);
+            p += n;
         } else {
-            fwrite(p, 1, n, o->f);
+            fwrite(p, 1, n, f);
             p += n;
         }
     }
+}
+
+static void put_safe(struct text_out *o, const char *text)
+{
+    report_put_safe(o->f, text);
 }
 
 /* Writes catalog prose wrapped before WRAP_COLUMN; continuation lines are indented. */

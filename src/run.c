@@ -3,13 +3,16 @@
  *
  * Every output is written to a temporary file first (atomic_file.h) and renamed only when all
  * of them were written; standard output, which cannot be taken back, is written first, so a
- * failure there leaves every file as it was.
+ * failure there leaves every file as it was.  A device, FIFO or stream given as an output is
+ * written in place while the outputs are staged (it cannot be taken back either).  No output
+ * may be an input, named or found in a folder.
  *
  * Not for: reading options, printing messages (the caller prints err and the inputs' errors)
  * or what a report looks like (report.h).
  */
 #include "crashsig/run.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,8 +43,40 @@ static size_t written_files(const struct run_request *request, const char **file
     return n;
 }
 
+/* --state, --baseline and --write-baseline are files crashsig reads back: anything but a
+ * regular file (or nothing yet, or a link to a regular file) is refused here, before the
+ * state's lock is taken, since a FIFO would block the run for ever while it holds the lock. */
+static int check_own_file(const char *path, const char *option, struct cs_error *err)
+{
+    struct platform_file_info info;
+    if (path == NULL)
+        return 0;
+    if (platform_is_stream_path(path)) {
+        cs_error_set(err, "%s %s is a stream, not a regular file", option, path);
+        return -1;
+    }
+    if (platform_file_info(path, false, &info, NULL) == 0 && info.kind == PLATFORM_LINK &&
+        platform_file_info(path, true, &info, NULL) == 0 && info.kind == PLATFORM_MISSING) {
+        cs_error_set(err, "%s %s is a symbolic link that leads to nothing", option, path);
+        return -1;
+    }
+    if (platform_file_info(path, true, &info, NULL) != 0 ||
+        (info.kind != PLATFORM_FILE && info.kind != PLATFORM_MISSING)) {
+        cs_error_set(err, "%s %s is %s, not a regular file", option, path,
+                     info.kind == PLATFORM_DIRECTORY ? "a directory"
+                     : info.kind == PLATFORM_OTHER   ? "a device, FIFO or socket"
+                                                     : "not usable");
+        return -1;
+    }
+    return 0;
+}
+
 int run_check_request(const struct run_request *request, struct cs_error *err)
 {
+    if (check_own_file(request->state_path, "--state", err) != 0 ||
+        check_own_file(request->baseline_path, "--baseline", err) != 0 ||
+        check_own_file(request->write_baseline_path, "--write-baseline", err) != 0)
+        return -1;
     if (request->output_count > RUN_MAX_OUTPUTS) {
         cs_error_set(err, "too many outputs (at most %d)", RUN_MAX_OUTPUTS);
         return -1;
@@ -70,6 +105,38 @@ int run_check_request(const struct run_request *request, struct cs_error *err)
     return 0;
 }
 
+/* The inputs are known only once the folders were searched: an output that is one of the
+ * logs found (`-o logs/app.evtx logs/`) is refused before anything is written.  Outputs
+ * written in place (a device, a FIFO, a stream) are never logs. */
+static int check_outputs_are_not_inputs(const struct run_request *request,
+                                        const struct run_result *result, struct cs_error *err)
+{
+    const char *files[RUN_MAX_OUTPUTS + 2];
+    struct platform_file_info written[RUN_MAX_OUTPUTS + 2];
+    size_t n = written_files(request, files), existing = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct platform_file_info *info = &written[existing];
+        if (!platform_is_stream_path(files[i]) &&
+            platform_file_info(files[i], true, info, NULL) == 0 && info->kind == PLATFORM_FILE)
+            files[existing++] = files[i];
+    }
+    for (size_t k = 0; existing > 0 && k < result->input_count; k++) {
+        struct platform_file_info input;
+        if (platform_file_info(result->inputs[k].path, true, &input, NULL) != 0 ||
+            input.kind != PLATFORM_FILE)
+            continue;
+        for (size_t i = 0; i < existing; i++)
+            if (written[i].device == input.device && written[i].inode == input.inode) {
+                cs_error_set(err,
+                             "'%s' is the input log %s; logs are never overwritten, so "
+                             "nothing was written",
+                             files[i], result->inputs[k].path);
+                return -1;
+            }
+    }
+    return 0;
+}
+
 /* ---- the outputs ------------------------------------------------------------------------- */
 
 struct staged_files {
@@ -84,12 +151,13 @@ static void discard_all(struct staged_files *staged)
     staged->count = 0;
 }
 
-/* Opens the next staged file for path; its writer fills af->f. */
-static struct atomic_file *stage(struct staged_files *staged, const char *path,
+/* Opens the next staged file for path; its writer fills af->f.  A report may also go to a
+ * device, FIFO or stream (written in place); a baseline, which is read back, may not. */
+static struct atomic_file *stage(struct staged_files *staged, const char *path, bool report,
                                  struct cs_error *err)
 {
     struct atomic_file *af = &staged->files[staged->count];
-    if (atomic_file_begin(af, path, err) != 0)
+    if ((report ? atomic_file_begin_output(af, path, err) : atomic_file_begin(af, path, err)) != 0)
         return NULL;
     staged->count++;
     return af;
@@ -99,7 +167,7 @@ static int stage_report(struct staged_files *staged, const struct run_output *ou
                         const struct run_result *result, const struct report_options *options,
                         struct cs_error *err)
 {
-    struct atomic_file *af = stage(staged, out->path, err);
+    struct atomic_file *af = stage(staged, out->path, true, err);
     if (af == NULL)
         return -1;
     struct report_options plain = *options;
@@ -116,7 +184,7 @@ static int stage_report(struct staged_files *staged, const struct run_output *ou
 static int stage_baseline(struct staged_files *staged, const char *path,
                           const struct run_result *result, struct cs_error *err)
 {
-    struct atomic_file *af = stage(staged, path, err);
+    struct atomic_file *af = stage(staged, path, false, err);
     if (af == NULL)
         return -1;
     if (baseline_write(af->f, result) != 0 || atomic_file_close(af, err) != 0) {
@@ -151,11 +219,15 @@ static int write_outputs(const struct run_request *request, const struct run_res
             continue;
         struct report_options options = request->report;
         options.color = out->color;
-        if (report_write(out->stream, out->format, result, &options) != 0 ||
-            fflush(out->stream) != 0) {
+        errno = 0;
+        if ((report_write(out->stream, out->format, result, &options) != 0 ||
+             fflush(out->stream) != 0) &&
+            errno != EPIPE) {
             cs_error_set(err, "%s", "cannot write the report to standard output");
             return -1;
         }
+        /* EPIPE: the reader went away (`crashsig scan ... | head`) having read what it
+         * wanted; the run goes on as if the report had been written (docs/robustness.md) */
     }
     struct staged_files staged = {0};
     int rc = 0;
@@ -186,12 +258,28 @@ static void apply_state(struct state *state, struct run_result *result)
     result->omitted.held_back = outcome.held_back;
 }
 
+/* Each worker costs the scanning process a pipe and, for a moment, two more descriptors;
+ * the reader, the outputs and the state need a few of their own.  More workers than the
+ * open-file limit allows would turn inputs into errors ("Too many open files"), so the run
+ * uses fewer (docs/robustness.md). */
+#define FILES_RESERVED   16
+#define FILES_PER_WORKER 3
+
+static unsigned worker_count(unsigned asked)
+{
+    unsigned jobs = asked ? asked : platform_cpu_count();
+    unsigned limit = platform_open_file_limit();
+    unsigned fit =
+        limit > FILES_RESERVED + FILES_PER_WORKER ? (limit - FILES_RESERVED) / FILES_PER_WORKER : 1;
+    return jobs < fit ? jobs : fit;
+}
+
 static int scan(const struct run_request *request, const struct state *state,
                 struct run_result *result, struct cs_error *err)
 {
     struct scan_options options = {.catalog = request->catalog,
                                    .window_ms = result->window_ms,
-                                   .jobs = request->jobs,
+                                   .jobs = worker_count(request->jobs),
                                    .no_prefilter = request->no_prefilter,
                                    .progress = request->progress,
                                    .progress_ctx = request->progress_ctx,
@@ -210,6 +298,8 @@ static int run_locked(const struct run_request *request, struct state *state,
     if (request->baseline_path && baseline_load(request->baseline_path, &baseline, err) != 0)
         return -1;
     int rc = scan(request, state, result, err);
+    if (rc == 0)
+        rc = check_outputs_are_not_inputs(request, result, err);
     if (rc == 0) {
         if (state)
             apply_state(state, result);

@@ -57,6 +57,10 @@ static int64_t seconds_from_fields(const struct tm *tm)
 
 void cs_time_format_local(cs_filetime t, char out[CS_LOCAL_TIME_SIZE])
 {
+    if (t > CS_TIME_LATEST_ISO - 14 * 3600 * CS_TICKS_PER_SECOND) {
+        cs_time_format_iso(t, out); /* a local year past 9999 would need five digits */
+        return;
+    }
     int64_t unix_seconds = (int64_t)(t / CS_TICKS_PER_SECOND) - CS_UNIX_EPOCH_SECONDS;
     unsigned fraction = (unsigned)(t % CS_TICKS_PER_SECOND);
     time_t when = (time_t)unix_seconds;
@@ -188,7 +192,10 @@ static bool read_typed_time(const char *text, struct typed_time *t)
     if (!read_number(&p, 4, &year) || *p++ != '-' || !read_number(&p, 2, &month) || *p++ != '-' ||
         !read_number(&p, 2, &t->fields.tm_mday))
         return false;
-    if (year < 1601 || month < 1 || month > 12 || t->fields.tm_mday < 1 || t->fields.tm_mday > 31)
+    /* a real calendar date: 2024-02-30 is a typing mistake, not March 1st.  Four digits make
+     * the year at most 9999; FILETIME starts in 1601. */
+    if (year < 1601 || t->fields.tm_mday < 1 ||
+        (unsigned)t->fields.tm_mday > cs_days_in_month((unsigned)year, (unsigned)month))
         return false;
     t->fields.tm_year = year - 1900;
     t->fields.tm_mon = month - 1;

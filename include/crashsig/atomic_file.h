@@ -8,6 +8,16 @@
  * separate steps so that a caller with several outputs can write all of them first and rename
  * them only when every one was written without error.
  *
+ * What is at the path decides how it is written (docs/robustness.md, "Outputs"):
+ *   - nothing, or a regular file: replaced atomically as above;
+ *   - a symbolic link: the file it leads to is replaced atomically (the link stays a link);
+ *     a link that leads to nothing is refused, as is a link to a directory;
+ *   - a character device, a FIFO, a socket or a stream path such as /dev/stdout: only
+ *     atomic_file_begin_output accepts them, and writes them in place (opened without
+ *     creating, truncating or renaming anything; all-or-nothing cannot apply), so that
+ *     `-o /dev/null` never replaces /dev/null, even as root;
+ *   - a directory: refused.
+ *
  * Not for: locking (two writers each produce a complete file, and the last rename wins; see
  * state.h for the lock the state file needs).
  */
@@ -19,14 +29,21 @@
 #include "crashsig/common.h"
 
 struct atomic_file {
-    char *path;      /* the file to replace; owned */
+    char *path;      /* the file to replace (a link's target); owned */
     char *temp_path; /* "PATH.tmpXXXXXX" beside it while it is written; owned */
     FILE *f;         /* open for writing between begin and publish */
+    bool in_place;   /* a device, FIFO or stream, written directly: no temp_path */
 };
 
-/* Creates the temporary file (mode 0666 minus the umask, as a plain create would give).
- * Returns 0, or -1 with err naming path. */
+/* Removes the temporary files killed writers left beside path (atomic_file_remove_stale) and
+ * creates a new one (mode 0666 minus the umask, as a plain create would give).  Refuses
+ * anything at path but a regular file or a link to one.  Returns 0, or -1 with err naming
+ * path. */
 int atomic_file_begin(struct atomic_file *af, const char *path, struct cs_error *err);
+
+/* The same for a report: also accepts a device, FIFO or stream path, opened in place (a FIFO
+ * waits for its reader here, as any writer to it would). */
+int atomic_file_begin_output(struct atomic_file *af, const char *path, struct cs_error *err);
 
 /* Flushes the temporary file and checks that every byte was written (a full disk shows up
  * here).  It stays open until publish.  Returns -1 with err on failure. */
@@ -43,8 +60,9 @@ void atomic_file_discard(struct atomic_file *af);
 int atomic_file_commit(struct atomic_file *af, struct cs_error *err);
 
 /* Removes temporary files that an earlier writer killed between begin and publish left beside
- * path ("PATH.tmp" and six more characters).  Only safe when no other process can be writing
- * path, i.e. under the state lock.  Returns how many were removed. */
+ * path ("PATH.tmp" and six more characters).  Safe while another process writes path: a
+ * temporary file whose writer is alive is locked and left alone
+ * (platform_remove_abandoned_temp).  Returns how many were removed. */
 int atomic_file_remove_stale(const char *path);
 
 #endif

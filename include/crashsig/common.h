@@ -43,8 +43,16 @@ typedef uint64_t cs_filetime;
 #define CS_ISO_TIME_SIZE 32
 void cs_time_format_iso(cs_filetime t, char out[CS_ISO_TIME_SIZE]);
 
-/* Parses "YYYY-MM-DDTHH:MM:SS[.fraction]Z" (up to 7 fraction digits). Returns 0 on success. */
+/* Parses "YYYY-MM-DDTHH:MM:SS[.fraction]Z" (up to 7 fraction digits), a real calendar date
+ * (no February 30th).  Returns 0 on success. */
 int cs_time_parse_iso(const char *text, cs_filetime *out);
+
+/* The latest time an ISO 8601 date with a four-digit year can say, 9999-12-31T23:59:59.9999999Z:
+ * later FILETIMEs (a hostile log can hold times up to the year 60056) are written as this. */
+#define CS_TIME_LATEST_ISO 2650467743999999999ULL
+
+/* Days in month (1-12) of year, proleptic Gregorian; 0 for a month out of range. */
+unsigned cs_days_in_month(unsigned year, unsigned month);
 
 /* Allocation helpers that never return NULL for a non-NULL input: they abort the process on
  * out-of-memory, the one failure crashsig does not try to report gracefully. */

@@ -114,6 +114,43 @@ int platform_temp_commit(struct platform_temp_file *tmp, const char *target, str
 void platform_temp_discard(struct platform_temp_file *tmp);
 
 /*
+ * Temporary files and signals.  Every temporary file platform_temp_create makes is listed in
+ * a small process-wide table from its creation until its commit or discard, and holds a lock
+ * for as long as its writer has it open (POSIX: an fcntl write lock; Windows: the file is open
+ * without delete sharing).  platform_remove_temps_on_signals installs handlers (SIGINT,
+ * SIGTERM, SIGHUP; Windows console control events) that remove the listed files and then let
+ * the signal end the process as it would have; the command line calls it once.
+ * platform_remove_abandoned_temp removes a temporary file only when no live writer holds it, so
+ * a later run can clean up after a killed one without racing a run that is still writing.
+ * Returns 0 when it was removed, -1 otherwise.
+ */
+void platform_remove_temps_on_signals(void);
+int platform_remove_abandoned_temp(const char *path);
+
+/*
+ * Outputs that are not files.  platform_is_stream_path is true for a path that names an open
+ * stream of this process rather than a file (/dev/stdout, /dev/stderr, /dev/fd/N,
+ * /proc/self/fd/N; Windows: NUL, CON, CONOUT$).  platform_open_in_place opens an existing
+ * path for writing without creating, truncating or replacing it (appending where that
+ * matters), for a character device, a FIFO or such a stream; NULL with errno set.
+ */
+bool platform_is_stream_path(const char *path);
+FILE *platform_open_in_place(const char *path);
+
+/* The absolute path of the file path leads to once every symbolic link (Windows: symlink or
+ * junction) is followed (realpath; GetFinalPathNameByHandleW).  NULL with err set when it leads
+ * to nothing that exists. */
+char *platform_resolve_links(const char *path, struct cs_error *err);
+
+/* A reader that went away (`crashsig scan ... | head`) makes a write fail with EPIPE instead of
+ * killing the process with SIGPIPE (nothing to do on Windows, which has no SIGPIPE). */
+void platform_ignore_broken_pipe(void);
+
+/* How many files this process may have open: the soft limit, first raised to the hard limit
+ * where the system allows (RLIMIT_NOFILE; Windows: a fixed large number). */
+unsigned platform_open_file_limit(void);
+
+/*
  * A new, empty folder only this user can use, in the system's temporary folder ($TMPDIR or
  * /tmp; GetTempPath on Windows), named prefix-XXXXXX.  Returns its path (free it), or NULL with
  * err set.  platform_remove_directory removes an empty folder (0 or -1 with errno set).

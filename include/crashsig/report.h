@@ -34,4 +34,9 @@ int report_write(FILE *out, enum report_format format, const struct run_result *
  * per-application overrides, explanation and fix, wrapped like the text report. */
 int report_write_signature(FILE *out, const struct signature *sig);
 
+/* Writes text from outside (a log, a file name) for a terminal, as the text report does:
+ * control characters, escape sequences and invalid UTF-8 as \xNN, bidi controls and invisible
+ * format characters as \uXXXX (docs/robustness.md).  The command line's messages use it. */
+void report_put_safe(FILE *f, const char *text);
+
 #endif

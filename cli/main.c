@@ -5,8 +5,9 @@
  *
  *   0  nothing at or above --fail-on (known findings do not count)
  *   1  incidents at or above --fail-on
- *   2  usage error, an input that could not be read (the rest is still reported), or a
- *      state, baseline or output file that could not be used
+ *   2  usage error, an input that could not be read (the rest is still reported), a
+ *      state, baseline or output file that could not be used, or with --strict-filters a
+ *      filter that matched nothing
  *
  * Not for: any rule of a run (run.c) or what a report holds (report.h).
  */
@@ -133,6 +134,13 @@ static int scan_and_report(struct scan_command *command, const char *const *path
             fprintf(stderr, "crashsig: %s: %s\n", result.inputs[i].path, result.inputs[i].error);
     if (err.message[0])
         fprintf(stderr, "crashsig: %s\n", err.message);
+    /* in every format: a typo in a filter must never pass as a clean run unnoticed */
+    for (size_t i = 0; i < result.unmatched_filter_count; i++)
+        fprintf(stderr, "crashsig: warning: %s\n", result.unmatched_filters[i]);
+    if (command->strict_filters && result.unmatched_filter_count > 0 && status != RUN_TROUBLE) {
+        fputs("crashsig: --strict-filters: exit status 2, as a filter matched nothing\n", stderr);
+        status = RUN_TROUBLE;
+    }
     run_result_free(&result);
     return (int)status;
 }

@@ -5,8 +5,9 @@
  *
  *   0  nothing at or above --fail-on (known findings do not count)
  *   1  incidents at or above --fail-on
- *   2  usage error, an input that could not be read (the rest is still reported), or a
- *      state, baseline or output file that could not be used
+ *   2  usage error, an input that could not be read (the rest is still reported), a
+ *      state, baseline or output file that could not be used, or with --strict-filters a
+ *      filter that matched nothing
  *
  * Not for: any rule of a run (run.c) or what a report holds (report.h).
  */
@@ -148,6 +149,14 @@ static int scan_and_report(struct scan_command *command, const char *const *path
             print_message(result.inputs[i].path, result.inputs[i].error);
     if (err.message[0])
         print_message(NULL, err.message);
+    /* in every format: a typo in a filter must never pass as a clean run unnoticed; the
+     * values seen come from the logs, so they are escaped like everything else */
+    for (size_t i = 0; i < result.unmatched_filter_count; i++)
+        print_message("warning", result.unmatched_filters[i]);
+    if (command->strict_filters && result.unmatched_filter_count > 0 && status != RUN_TROUBLE) {
+        print_message(NULL, "--strict-filters: exit status 2, as a filter matched nothing");
+        status = RUN_TROUBLE;
+    }
     run_result_free(&result);
     return (int)status;
 }

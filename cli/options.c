@@ -45,6 +45,9 @@ const char CLI_USAGE[] =
     "                         and do not fail the run\n"
     "      --write-baseline FILE\n"
     "                         record the findings of this run in FILE\n"
+    "      --source-root DIR  SARIF: source files under DIR, the folder the application\n"
+    "                         was built in (C:\\build\\agent\\_work\\1\\s), get URIs relative\n"
+    "                         to SRCROOT, so code scanning links to the repository\n"
     "\n"
     "Scheduled runs:\n"
     "      --state FILE       report only what no earlier run with this FILE reported,\n"
@@ -65,6 +68,8 @@ const char CLI_USAGE[] =
     "      --signature ID     only this signature (repeatable; globs allowed)\n"
     "      --min-severity LEVEL\n"
     "                         only incidents of at least LEVEL\n"
+    "      --strict-filters   exit 2 when an --app, --computer or --signature matched\n"
+    "                         nothing (each such filter is always named on stderr)\n"
     "\n"
     "Scanning and display:\n"
     "  -w, --window DURATION  pair events at most this far apart: 500ms, 10s, 2m\n"
@@ -78,12 +83,15 @@ const char CLI_USAGE[] =
     "                         takes over a second), always or never\n"
     "      --local-time       text report and typed times in local time (default UTC;\n"
     "                         JSON, JSON Lines and SARIF are always UTC)\n"
+    "  -v, --verbose          on a terminal, list every damage warning instead of one\n"
+    "                         summary line per kind after the report\n"
     "\n"
     "Exit status:\n"
     "  0  no incident at or above --fail-on (known findings do not count)\n"
     "  1  incidents at or above --fail-on were found\n"
-    "  2  usage error, an input could not be read (the rest is still reported), or the\n"
-    "     state, baseline or an output file could not be used\n"
+    "  2  usage error, an input could not be read (the rest is still reported), the\n"
+    "     state, baseline or an output file could not be used, or with\n"
+    "     --strict-filters a filter matched nothing\n"
     "\n"
     "     (a reader that stops reading stdout, as `| head` does, changes nothing)\n"
     "\n"
@@ -121,6 +129,8 @@ enum long_only_option {
     OPT_PROGRESS,
     OPT_LOCAL_TIME,
     OPT_LIVE,
+    OPT_SOURCE_ROOT,
+    OPT_STRICT_FILTERS,
 };
 
 static const struct option LONG_OPTIONS[] = {
@@ -151,6 +161,9 @@ static const struct option LONG_OPTIONS[] = {
     {"progress", required_argument, NULL, OPT_PROGRESS},
     {"local-time", no_argument, NULL, OPT_LOCAL_TIME},
     {"live", required_argument, NULL, OPT_LIVE},
+    {"source-root", required_argument, NULL, OPT_SOURCE_ROOT},
+    {"strict-filters", no_argument, NULL, OPT_STRICT_FILTERS},
+    {"verbose", no_argument, NULL, 'v'},
     {NULL, 0, NULL, 0},
 };
 
@@ -227,6 +240,55 @@ static int add_live_channel(struct scan_command *opt, const char *name)
     return 0;
 }
 
+/* Edit distance of two short words (Levenshtein), capped: only small distances matter. */
+static size_t edit_distance(const char *a, const char *b)
+{
+    enum { MAX = 32 };
+    size_t n = strlen(a), m = strlen(b);
+    if (n >= MAX || m >= MAX)
+        return MAX;
+    size_t row[MAX + 1];
+    for (size_t j = 0; j <= m; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= n; i++) {
+        size_t diagonal = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= m; j++) {
+            size_t up = row[j];
+            size_t best = diagonal + (a[i - 1] != b[j - 1]);
+            best = up + 1 < best ? up + 1 : best;
+            best = row[j - 1] + 1 < best ? row[j - 1] + 1 : best;
+            row[j] = best;
+            diagonal = up;
+        }
+    }
+    return row[m];
+}
+
+/* "unknown option '--formt' (did you mean --format?)" for a near miss of a long option. */
+static int unknown_option(const char *text)
+{
+    const char *name = text, *best = NULL;
+    while (*name == '-')
+        name++;
+    size_t length = strcspn(name, "="), best_distance = 3;
+    char typed[32];
+    if (name == text || length == 0 || length >= sizeof(typed))
+        return cli_usage_error("unknown option '%s'", text);
+    memcpy(typed, name, length);
+    typed[length] = '\0';
+    for (const struct option *o = LONG_OPTIONS; o->name; o++) {
+        size_t d = edit_distance(typed, o->name);
+        if (d < best_distance) {
+            best_distance = d;
+            best = o->name;
+        }
+    }
+    if (best)
+        return cli_usage_error("unknown option '%s' (did you mean --%s?)", text, best);
+    return cli_usage_error("unknown option '%s'", text);
+}
+
 /* Options that take no parsing beyond storing them. */
 static bool store_simple_option(int c, const char *arg, struct scan_command *opt)
 {
@@ -257,6 +319,15 @@ static bool store_simple_option(int c, const char *arg, struct scan_command *opt
         return true;
     case OPT_LOCAL_TIME:
         opt->request.report.local_time = true;
+        return true;
+    case OPT_SOURCE_ROOT:
+        opt->request.report.source_root = arg;
+        return true;
+    case OPT_STRICT_FILTERS:
+        opt->strict_filters = true;
+        return true;
+    case 'v':
+        opt->verbose = true;
         return true;
     default:
         return false;
@@ -306,7 +377,7 @@ static int handle_option(int c, const char *arg, char **argv, struct scan_comman
     case ':':
         return cli_usage_error("option '%s' needs a value", argv[optind - 1]);
     default:
-        return cli_usage_error("unknown option '%s'", argv[optind - 1]);
+        return unknown_option(argv[optind - 1]);
     }
 }
 
@@ -321,7 +392,7 @@ int cli_parse_scan(int argc, char **argv, struct scan_command *opt)
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":f:o:w:j:h", LONG_OPTIONS, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":f:o:w:j:hv", LONG_OPTIONS, NULL)) != -1) {
         int rc = handle_option(c, optarg, argv, opt);
         if (rc != 0)
             return rc;
@@ -344,6 +415,10 @@ static int build_filter(struct scan_command *opt, const struct catalog *catalog)
                                opt->since);
     if (opt->until && cs_time_parse_user(opt->until, now, local, &filter->until) != 0)
         return cli_usage_error("bad --until '%s' (examples: 1h, 2026-03-02)", opt->until);
+    /* an empty window would report nothing and exit 0: a silent green run */
+    if (filter->since && filter->until && filter->since >= filter->until)
+        return cli_usage_error("--since '%s' is not before --until '%s': nothing could match",
+                               opt->since, opt->until);
     /* a typo in a plain id would silently match nothing: only globs may match nothing */
     for (size_t i = 0; i < opt->signatures.count; i++) {
         const char *id = opt->signatures.items[i];
@@ -385,6 +460,9 @@ int cli_build_request(struct scan_command *opt, const struct catalog *catalog)
                                         .stream = opt->output ? NULL : stdout,
                                         .color = opt->output ? false : want_color(opt->color)};
     r->output_count = 1;
+    /* on a terminal the damage warnings would bury the answer: one line per kind, after it */
+    r->report.summarize_warnings = !opt->verbose && opt->output == NULL &&
+                                   opt->format == REPORT_TEXT && platform_is_terminal(stdout);
     for (size_t i = 0; i < opt->extra_count; i++)
         r->outputs[r->output_count++] = opt->extra[i];
     return 0;

@@ -79,13 +79,18 @@ int baseline_load(const char *path, struct baseline *out, struct cs_error *err)
     int rc = -1;
     if (root == NULL)
         cs_error_set(err, "%s: not a crashsig baseline (invalid JSON)", path);
-    else if (!cJSON_IsString(schema) || strcmp(schema->valuestring, BASELINE_SCHEMA) != 0)
-        cs_error_set(err, "%s: not a crashsig baseline (schema is not \"" BASELINE_SCHEMA "\")",
+    else if (!cJSON_IsString(schema) || (strcmp(schema->valuestring, BASELINE_SCHEMA) != 0 &&
+                                         strcmp(schema->valuestring, BASELINE_SCHEMA_V1) != 0))
+        cs_error_set(err,
+                     "%s: not a crashsig baseline (schema is not \"" BASELINE_SCHEMA
+                     "\" or \"" BASELINE_SCHEMA_V1 "\")",
                      path);
     else if (!cJSON_IsArray(findings))
         cs_error_set(err, "%s: \"findings\" is missing or not an array", path);
     else
         rc = read_findings(path, findings, out, err);
+    /* the schema says which recipe: /1 files were all written by recipe 1 */
+    out->recipe = rc == 0 && strcmp(schema->valuestring, BASELINE_SCHEMA_V1) == 0 ? 1 : 2;
     cJSON_Delete(root);
     if (rc != 0)
         baseline_free(out);
@@ -106,12 +111,28 @@ bool baseline_contains(const struct baseline *baseline, const char *fingerprint)
                    sizeof(*baseline->fingerprints), compare_fingerprints) != NULL;
 }
 
+/* A recipe-1 baseline names the incidents' old fingerprints; the incidents of one finding may
+ * have had several (ordinals renumbered between builds), and any of them makes it known. */
+static bool known_by_recipe_1(const struct baseline *baseline, const struct run_result *result,
+                              const struct finding *f)
+{
+    for (size_t i = 0; i < f->count; i++) {
+        char v1[INCIDENT_FINGERPRINT_SIZE];
+        incident_fingerprint_v1(&result->incidents.items[f->incidents[i]], v1);
+        if (baseline_contains(baseline, v1))
+            return true;
+    }
+    return false;
+}
+
 void baseline_mark(const struct baseline *baseline, struct run_result *result)
 {
     result->has_baseline = true;
-    for (size_t i = 0; i < result->findings.count; i++)
-        result->findings.items[i].known =
-            baseline && baseline_contains(baseline, result->findings.items[i].fingerprint);
+    for (size_t i = 0; i < result->findings.count; i++) {
+        struct finding *f = &result->findings.items[i];
+        f->known = baseline && (baseline_contains(baseline, f->fingerprint) ||
+                                (baseline->recipe == 1 && known_by_recipe_1(baseline, result, f)));
+    }
 }
 
 static void add_time(cJSON *obj, const char *key, cs_filetime t)
@@ -158,6 +179,7 @@ int baseline_write(FILE *out, const struct run_result *result)
         qsort(sorted, n, sizeof(*sorted), compare_finding_pointers);
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "schema", BASELINE_SCHEMA);
+    cJSON_AddNumberToObject(root, "fingerprint_recipe", FINGERPRINT_RECIPE);
     cJSON_AddStringToObject(root, "written_by", "crashsig " CRASHSIG_VERSION);
     cJSON *findings = cJSON_AddArrayToObject(root, "findings");
     for (size_t i = 0; i < n; i++)

@@ -1,8 +1,10 @@
 /*
  * findings.c - fingerprint classified incidents and group them into findings (findings.h).
  *
- * The fingerprint is a public contract: baselines and tickets store it, so the recipe
- * (docs/signatures.md, "Fingerprints") must never change for an existing "v1" fingerprint.  It
+ * The fingerprint is a public contract: baselines and tickets store it, so a recipe
+ * (docs/signatures.md, "Fingerprints") never changes once released: "v1" hashed the user frame
+ * as written, "v2" (the one written now) without the compiler's ordinals, and v1 is still
+ * computed to read old baselines.  It
  * uses only what describes the defect - signature, application, exception type, first user
  * frame - and nothing that describes the occurrence (computer, time, record ids, process id,
  * file and line, exception message).
@@ -16,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crashsig/frame_names.h"
 #include "crashsig/signatures.h"
 
 #define FNV64_OFFSET_BASIS 0xcbf29ce484222325ULL
@@ -91,10 +94,12 @@ static uint64_t fnv1a_field(uint64_t hash, const char *text, bool lower)
     return hash;
 }
 
-void incident_fingerprint(struct incident *incident)
+/* The hash of a classified incident by recipe 1 or 2 (docs/signatures.md, "Fingerprints"). */
+static void fingerprint_by_recipe(const struct incident *incident, int recipe,
+                                  char out[INCIDENT_FINGERPRINT_SIZE])
 {
     uint64_t hash = FNV64_OFFSET_BASIS;
-    hash = fnv1a_byte(fnv1a_byte(hash, 'v'), '1');
+    hash = fnv1a_byte(fnv1a_byte(hash, 'v'), recipe == 1 ? '1' : '2');
     hash = fnv1a_field(hash, incident->signature ? incident->signature->id : "", false);
     hash = fnv1a_field(hash, incident_application(incident), true);
     if (incident->dotnet) {
@@ -109,7 +114,10 @@ void incident_fingerprint(struct incident *incident)
         if (frame == NULL && native && crash->stack_frame_count > 0)
             frame = &crash->stack_frames[0];
         hash = fnv1a_field(hash, type ? type : code, false);
-        hash = fnv1a_field(hash, frame ? frame->method : "", false);
+        /* v2: the compiler's ordinals renumber when unrelated code changes; the names stay */
+        char *method = recipe == 1 ? NULL : frame_name_normalize(frame ? frame->method : "");
+        hash = fnv1a_field(hash, method ? method : frame ? frame->method : "", false);
+        free(method);
     } else {
         const struct app_error *fault = incident->app_error ? &incident->app_error->fault : NULL;
         char code[9] = "";
@@ -118,7 +126,17 @@ void incident_fingerprint(struct incident *incident)
         hash = fnv1a_field(hash, code, false);
         hash = fnv1a_field(hash, fault ? fault->module_name : "", true);
     }
-    snprintf(incident->fingerprint, sizeof(incident->fingerprint), "%016" PRIx64, hash);
+    snprintf(out, INCIDENT_FINGERPRINT_SIZE, "%016" PRIx64, hash);
+}
+
+void incident_fingerprint(struct incident *incident)
+{
+    fingerprint_by_recipe(incident, FINGERPRINT_RECIPE, incident->fingerprint);
+}
+
+void incident_fingerprint_v1(const struct incident *incident, char out[INCIDENT_FINGERPRINT_SIZE])
+{
+    fingerprint_by_recipe(incident, 1, out);
 }
 
 /* ---- grouping --------------------------------------------------------------------------- */

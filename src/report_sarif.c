@@ -5,12 +5,14 @@
  *
  * The mapping: each signature is a rule (id, title, explanation, fix, default level); each
  * finding is a result with the finding's fingerprint as its partial fingerprint
- * "crashsig/v1", its count as occurrenceCount, and one location per .evtx file that holds its
- * events, whose logical location is the first user-code frame (a function) or, for a crash
+ * "crashsig/v2", its count as occurrenceCount, and its locations: first the user frame's source
+ * file and line when the stack has them (relative to SRCROOT under --source-root, declared in
+ * originalUriBaseIds), then one per .evtx file that holds its events, naming the latest record,
+ * each with the logical location: the first user-code frame (a function) or, for a crash
  * without a .NET event, the faulting module.  Each input is an artifact; unreadable and
- * damaged inputs are tool notifications.  With a baseline, results carry baselineState "new"
- * or "unchanged".  Severities map to levels: critical and high "error", medium "warning", low
- * "note".
+ * damaged inputs are tool notifications.  Every result carries baselineState: "unchanged"
+ * (and a suppression) when the baseline knows it, else "new".  Severities map to levels:
+ * critical and high "error", medium "warning", low "note".
  *
  * Not for: the crashsig JSON report (report_json.c), which has every field.
  */
@@ -20,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crashsig/frame_names.h"
 #include "crashsig/platform.h"
 #include "json_write.h"
 #include "crashsig/signatures.h"
@@ -27,7 +30,9 @@
 
 #define SARIF_SCHEMA_URI                                                                           \
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
-#define FINGERPRINT_KEY      "crashsig/v1"
+/* the key names the recipe (findings.h), so a tool never compares fingerprints of two */
+#define FINGERPRINT_KEY      "crashsig/v2"
+#define SOURCE_ROOT_ID       "SRCROOT"
 #define MAX_RESULT_LOCATIONS 16
 #define MAX_RESULT_INCIDENTS 10
 #define MAX_NOTIFICATIONS    20 /* per input */
@@ -92,10 +97,30 @@ static cJSON *artifact_location(struct artifacts *a, const char *path)
     return loc;
 }
 
+/* SARIF's rule name is an identifier: "async-void-threadpool" -> "AsyncVoidThreadpool". */
+static char *rule_name(const char *id)
+{
+    char *name = cs_xmalloc(strlen(id) + 1), *o = name;
+    bool upper = true;
+    for (const char *p = id; *p; p++) {
+        if (!isalnum((unsigned char)*p)) {
+            upper = true;
+            continue;
+        }
+        *o++ = upper ? (char)toupper((unsigned char)*p) : *p;
+        upper = false;
+    }
+    *o = '\0';
+    return name;
+}
+
 static cJSON *rule_object(const struct signature *sig)
 {
     cJSON *rule = cJSON_CreateObject();
     cJSON_AddStringToObject(rule, "id", sig->id);
+    char *name = rule_name(sig->id);
+    cJSON_AddStringToObject(rule, "name", name);
+    free(name);
     cJSON_AddItemToObject(rule, "shortDescription", message(sig->title));
     cJSON_AddItemToObject(rule, "fullDescription", message(sig->explanation));
     cJSON_AddItemToObject(rule, "help", message(sig->fix));
@@ -150,15 +175,114 @@ static cJSON *logical_locations(const struct run_result *result, const struct fi
     return list;
 }
 
+/* A folder separator in a path from a Windows log, or a deterministic build's "/_/". */
+static bool is_source_separator(char c)
+{
+    return c == '\\' || c == '/';
+}
+
+/* The part of path under root (compared case-insensitively and with either separator, as
+ * Windows does), or NULL when path is not under it. */
+static const char *under_root(const char *path, const char *root)
+{
+    if (root == NULL || root[0] == '\0')
+        return NULL;
+    size_t n = strlen(root);
+    while (n > 1 && is_source_separator(root[n - 1]))
+        n--;
+    for (size_t i = 0; i < n; i++) {
+        char a = path[i], b = root[i];
+        if (a == '\0')
+            return NULL;
+        if (is_source_separator(a) && is_source_separator(b))
+            continue;
+        if (tolower((unsigned char)a) != tolower((unsigned char)b))
+            return NULL;
+    }
+    if (is_source_separator(root[n - 1]))
+        return path + n;
+    if (!is_source_separator(path[n]))
+        return NULL;
+    while (is_source_separator(path[n]))
+        n++;
+    return path + n;
+}
+
+/* A source path from a log as a URI reference: relative ones as they are, "C:\a\b.cs" as
+ * "file:///C:/a/b.cs", "/_/a.cs" as "file:///_/a.cs"; either separator becomes '/', and every
+ * byte that is not unreserved is percent-encoded.  Log text: the size is bounded by it. */
+static char *source_uri(const char *path, bool relative)
+{
+    char *uri = cs_xmalloc(strlen(path) * 3 + 16), *o = uri;
+    bool drive = isalpha((unsigned char)path[0]) && path[1] == ':';
+    if (!relative && drive)
+        o += sprintf(o, "file:///");
+    else if (!relative && is_source_separator(path[0]))
+        o += sprintf(o, "file://");
+    for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+        if (is_source_separator((char)*p))
+            *o++ = '/';
+        else if ((*p < 0x80 && (isalnum(*p) || strchr("-._~", *p) != NULL)) ||
+                 (drive && !relative && p == (const unsigned char *)path + 1))
+            *o++ = (char)*p;
+        else
+            o += sprintf(o, "%%%02X", *p);
+    }
+    *o = '\0';
+    return uri;
+}
+
+/* The user frame's file and line, when the PDBs put them in the stack: relative to SRCROOT
+ * when under --source-root, else an absolute file: URI.  NULL when there is none. */
+static cJSON *source_location(const struct dotnet_frame *frame,
+                              const struct report_options *options)
+{
+    char *file;
+    unsigned long line;
+    if (!frame_source_location(frame, &file, &line) || line == 0) {
+        free(file);
+        return NULL;
+    }
+    cJSON *loc = cJSON_CreateObject();
+    cJSON *physical = cJSON_AddObjectToObject(loc, "physicalLocation");
+    cJSON *artifact = cJSON_AddObjectToObject(physical, "artifactLocation");
+    const char *relative = under_root(file, options->source_root);
+    char *uri = source_uri(relative ? relative : file, relative != NULL);
+    cJSON_AddStringToObject(artifact, "uri", uri);
+    if (relative)
+        cJSON_AddStringToObject(artifact, "uriBaseId", SOURCE_ROOT_ID);
+    cJSON_AddNumberToObject(cJSON_AddObjectToObject(physical, "region"), "startLine", (double)line);
+    free(uri);
+    free(file);
+    return loc;
+}
+
+/* "record 4711 (event 1026)": where in the log the finding's latest crash is. */
+static cJSON *record_message(const struct event *ev)
+{
+    char text[96];
+    snprintf(text, sizeof(text), "record %llu (event %u), the latest of this finding in this log",
+             (unsigned long long)ev->event_record_id, (unsigned)ev->event_id);
+    return message(text);
+}
+
 /* One location per distinct file holding the finding's events, each with the logical
  * location (SARIF wants the same logical location repeated per physical one). */
 static cJSON *result_locations(const struct run_result *result, const struct finding *f,
-                               struct artifacts *artifacts)
+                               struct artifacts *artifacts, const struct report_options *options)
 {
     cJSON *locations = cJSON_CreateArray();
+    /* the source first: code-scanning tools show the first location */
+    const struct incident *latest = &result->incidents.items[f->incidents[f->count - 1]];
+    cJSON *source = source_location(incident_user_frame(latest), options);
+    if (source) {
+        cJSON_AddItemToObject(source, "logicalLocations", logical_locations(result, f));
+        cJSON_AddItemToArray(locations, source);
+    }
     const char *seen[MAX_RESULT_LOCATIONS];
     size_t seen_count = 0;
-    for (size_t i = 0; i < f->count && seen_count < MAX_RESULT_LOCATIONS; i++) {
+    for (size_t left = f->count; left > 0 && seen_count < MAX_RESULT_LOCATIONS; left--) {
+        size_t i = left - 1; /* the latest first, so each log's location names its latest record */
         const struct incident *incident = &result->incidents.items[f->incidents[i]];
         const struct event *ev =
             incident->dotnet ? &incident->dotnet->event : &incident->app_error->event;
@@ -171,6 +295,7 @@ static cJSON *result_locations(const struct run_result *result, const struct fin
         cJSON *loc = cJSON_CreateObject();
         cJSON *physical = cJSON_AddObjectToObject(loc, "physicalLocation");
         cJSON_AddItemToObject(physical, "artifactLocation", artifact_location(artifacts, ev->file));
+        cJSON_AddItemToObject(loc, "message", record_message(ev));
         cJSON_AddItemToObject(loc, "logicalLocations", logical_locations(result, f));
         cJSON_AddItemToArray(locations, loc);
     }
@@ -203,7 +328,7 @@ static cJSON *result_properties(const struct run_result *result, const struct fi
 }
 
 static cJSON *result_object(const struct run_result *result, size_t index, size_t rule_index,
-                            struct artifacts *artifacts)
+                            struct artifacts *artifacts, const struct report_options *options)
 {
     const struct finding *f = &result->findings.items[index];
     cJSON *obj = cJSON_CreateObject();
@@ -213,13 +338,19 @@ static cJSON *result_object(const struct run_result *result, size_t index, size_
     char *summary = report_finding_summary(f);
     cJSON_AddItemToObject(obj, "message", message(summary));
     free(summary);
-    cJSON_AddItemToObject(obj, "locations", result_locations(result, f, artifacts));
+    cJSON_AddItemToObject(obj, "locations", result_locations(result, f, artifacts, options));
     cJSON *fingerprints = cJSON_AddObjectToObject(obj, "partialFingerprints");
     cJSON_AddStringToObject(fingerprints, FINGERPRINT_KEY, f->fingerprint);
     cJSON_AddNumberToObject(obj, "occurrenceCount", (double)f->count);
-    if (result->has_baseline)
-        cJSON_AddStringToObject(obj, "baselineState",
-                                result->findings.items[index].known ? "unchanged" : "new");
+    /* on every result, so code scanning alerts on the new ones only; without --baseline every
+     * finding is new.  A known one is also suppressed: it is accepted, not fixed. */
+    cJSON_AddStringToObject(obj, "baselineState", f->known ? "unchanged" : "new");
+    if (f->known) {
+        cJSON *suppression = cJSON_CreateObject();
+        cJSON_AddStringToObject(suppression, "kind", "external");
+        cJSON_AddStringToObject(suppression, "justification", "in the crashsig baseline");
+        cJSON_AddItemToArray(cJSON_AddArrayToObject(obj, "suppressions"), suppression);
+    }
     cJSON_AddItemToObject(obj, "properties", result_properties(result, f));
     return obj;
 }
@@ -300,6 +431,21 @@ int report_write_sarif(FILE *out, const struct run_result *result,
     const struct signature **sigs;
     size_t sig_count;
     cJSON_AddItemToObject(driver, "rules", rules_array(result, options, &sigs, &sig_count));
+    if (options->source_root && options->source_root[0]) {
+        cJSON *bases = cJSON_AddObjectToObject(run, "originalUriBaseIds");
+        cJSON *root_base = cJSON_AddObjectToObject(bases, SOURCE_ROOT_ID);
+        size_t n = strlen(options->source_root);
+        bool slash = is_source_separator(options->source_root[n - 1]);
+        char *uri = source_uri(options->source_root, false);
+        if (!slash) { /* a base URI names a folder only with its closing '/' */
+            uri = cs_xrealloc(uri, strlen(uri) + 2);
+            strcat(uri, "/");
+        }
+        cJSON_AddStringToObject(root_base, "uri", uri);
+        free(uri);
+        cJSON_AddItemToObject(root_base, "description",
+                              message("--source-root: the folder the application was built from"));
+    }
     cJSON *invocations = cJSON_AddArrayToObject(run, "invocations");
     cJSON_AddItemToArray(invocations, invocation_object(result, &artifacts));
     cJSON *results = cJSON_CreateArray();
@@ -308,7 +454,7 @@ int report_write_sarif(FILE *out, const struct run_result *result,
             results,
             result_object(result, i,
                           rule_index_of(sigs, sig_count, result->findings.items[i].signature),
-                          &artifacts));
+                          &artifacts, options));
     cJSON_AddItemToObject(run, "artifacts", artifacts_array(&artifacts)); /* after: all known */
     cJSON_AddItemToObject(run, "results", results);
     free(sigs);

@@ -442,7 +442,8 @@ static void print_finding(struct text_out *o, const struct run_result *result,
     fputc('\n', o->f);
 }
 
-static void print_inputs(struct text_out *o, const struct run_result *result)
+/* Unreadable inputs always; damage warnings unless they are summarized after the report. */
+static void print_inputs(struct text_out *o, const struct run_result *result, bool warnings)
 {
     for (size_t i = 0; i < result->input_count; i++) {
         const struct input_report *in = &result->inputs[i];
@@ -453,7 +454,7 @@ static void print_inputs(struct text_out *o, const struct run_result *result)
             put_safe(o, in->error);
             fputc('\n', o->f);
         }
-        for (size_t k = 0; k < in->warning_count; k++) {
+        for (size_t k = 0; warnings && k < in->warning_count; k++) {
             fputs("warning: ", o->f);
             put_safe(o, in->path);
             fputs(": ", o->f);
@@ -461,6 +462,67 @@ static void print_inputs(struct text_out *o, const struct run_result *result)
             fputc('\n', o->f);
         }
     }
+}
+
+/* The kinds of damage warning a summary counts logs by (reader.c words them). */
+enum warning_kind {
+    WARNING_DIRTY,
+    WARNING_HEADER,
+    WARNING_CHUNKS,
+    WARNING_RECORDS,
+    WARNING_OTHER,
+    WARNING_KINDS
+};
+
+static enum warning_kind warning_kind_of(const char *warning)
+{
+    if (strstr(warning, "marked dirty"))
+        return WARNING_DIRTY;
+    if (strncmp(warning, "chunk ", 6) == 0 || strstr(warning, "damaged chunks") ||
+        strstr(warning, "chunks early"))
+        return WARNING_CHUNKS;
+    if (strstr(warning, "could not be parsed"))
+        return WARNING_RECORDS;
+    if (strncmp(warning, "file header:", 12) == 0)
+        return WARNING_HEADER;
+    return WARNING_OTHER;
+}
+
+/* "14 of 38 logs were copied while Windows had them open (dirty); 3 had damaged chunks:
+ * crashsig -v lists them" - on a terminal, after the answer, instead of a screen of warnings. */
+static void print_warning_summary(struct text_out *o, const struct run_result *result)
+{
+    size_t logs[WARNING_KINDS] = {0}, any = 0;
+    for (size_t i = 0; i < result->input_count; i++) {
+        bool has[WARNING_KINDS] = {false};
+        for (size_t k = 0; k < result->inputs[i].warning_count; k++)
+            has[warning_kind_of(result->inputs[i].warnings[k])] = true;
+        for (int kind = 0; kind < WARNING_KINDS; kind++)
+            logs[kind] += has[kind];
+        any += result->inputs[i].warning_count > 0;
+    }
+    if (any == 0)
+        return;
+    static const char *const words[WARNING_KINDS] = {"copied while Windows had them open (dirty)",
+                                                     "a damaged file header", "damaged chunks",
+                                                     "unreadable records", "other warnings"};
+    const char *sep = "";
+    for (int kind = 0; kind < WARNING_KINDS; kind++) {
+        if (logs[kind] == 0)
+            continue;
+        if (sep[0] == '\0')
+            fprintf(o->f, "%zu of %zu log%s %s %s", logs[kind], result->input_count,
+                    result->input_count == 1 ? "" : "s", logs[kind] == 1 ? "was" : "were", "");
+        else
+            fprintf(o->f, "%s%zu ", sep, logs[kind]);
+        fprintf(o->f, "%s%s",
+                kind == WARNING_DIRTY ? ""
+                : sep[0]              ? "had "
+                                      : "damaged: ",
+                words[kind]);
+        sep = "; ";
+    }
+    fputs(": crashsig -v lists them.\n", o->f);
 }
 
 /* What the baseline, --state and the filters did, one line each, only when they did it. */
@@ -638,7 +700,7 @@ int report_write_text(FILE *out, const struct run_result *result,
 {
     struct text_out o = {out, options->color, options->local_time};
     size_t max_frames = options->max_frames ? options->max_frames : DEFAULT_MAX_FRAMES;
-    print_inputs(&o, result);
+    print_inputs(&o, result, !options->summarize_warnings);
     if (result->input_count && (result->findings.count || result->inputs[0].warning_count))
         fputc('\n', out);
     print_overview(&o, result);
@@ -650,6 +712,8 @@ int report_write_text(FILE *out, const struct run_result *result,
     }
     print_known(&o, result);
     print_summary(&o, result);
+    if (options->summarize_warnings)
+        print_warning_summary(&o, result);
     return ferror(out) ? -1 : 0;
 }
 

@@ -20,6 +20,9 @@ void run_result_free(struct run_result *result)
     for (size_t i = 0; i < result->carried_file_count; i++)
         free(result->carried_files[i]);
     free(result->carried_files);
+    for (size_t i = 0; i < result->unmatched_filter_count; i++)
+        free(result->unmatched_filters[i]);
+    free(result->unmatched_filters);
     memset(result, 0, sizeof(*result));
 }
 

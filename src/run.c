@@ -171,7 +171,8 @@ static int stage_report(struct staged_files *staged, const struct run_output *ou
     if (af == NULL)
         return -1;
     struct report_options plain = *options;
-    plain.color = false; /* colour codes in a file help no one */
+    plain.color = false;              /* colour codes in a file help no one */
+    plain.summarize_warnings = false; /* a file is read later, in full */
     if (report_write(af->f, out->format, result, &plain) != 0 || atomic_file_close(af, err) != 0) {
         char why[sizeof(err->message)];
         snprintf(why, sizeof(why), "%s", err->message);

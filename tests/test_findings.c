@@ -36,7 +36,9 @@ static const char *const SEED_FRAMES[] = {
     "System.Threading.ThreadPoolWorkQueue.Dispatch()",
     "System.Threading._ThreadPoolWaitCallback.PerformWaitCallback()", NULL};
 
-static const char *const SEED_FINGERPRINT = "1cee82d527c9c574";
+/* recipe 2 (written now) and recipe 1 (read in old baselines), docs/signatures.md */
+static const char *const SEED_FINGERPRINT = "e60c6e84b2d0d3d2";
+static const char *const SEED_FINGERPRINT_V1 = "1cee82d527c9c574";
 
 /* ---- building incidents ----------------------------------------------------------------- */
 
@@ -161,13 +163,53 @@ static void test_fingerprint_pinned_values(void **state)
         dotnet_incident("WEB01", "w3wp.exe", "System.InvalidOperationException", SEED_FRAMES, 1000);
     incident_fingerprint(&seed);
     assert_string_equal(seed.fingerprint, SEED_FINGERPRINT);
+    char v1[INCIDENT_FINGERPRINT_SIZE];
+    incident_fingerprint_v1(&seed, v1);
+    assert_string_equal(v1, SEED_FINGERPRINT_V1);
     incident_release(&seed);
 
     struct incident native =
         app_error_incident("WEB01", "W3WP.EXE", 0xc0000005u, "NTDLL.dll", 1000);
     incident_fingerprint(&native);
-    assert_string_equal(native.fingerprint, "4226ff8d8cb62084");
+    assert_string_equal(native.fingerprint, "3b2dd312c88f36db");
+    incident_fingerprint_v1(&native, v1);
+    assert_string_equal(v1, "4226ff8d8cb62084");
     incident_release(&native);
+}
+
+/* The same defect in two builds: the compiler renumbered its ordinals, the developer's names
+ * stayed.  One fingerprint; a different local function or method is another. */
+static void test_fingerprint_survives_rebuilds(void **state)
+{
+    (void)state;
+    static const char *const build_1[] = {
+        "MyApp.Sync+<>c__DisplayClass4_0+<<RunAll>b__0>d.MoveNext()", NULL};
+    static const char *const build_2[] = {
+        "MyApp.Sync+<>c__DisplayClass5_0+<<RunAll>b__1>d.MoveNext()", NULL};
+    static const char *const parse[] = {"MyApp.Sync.<Process>g__Parse|3_1(System.String)", NULL};
+    static const char *const local[] = {"MyApp.Sync.<Process>g__Local|3_0(System.String)", NULL};
+    static const char *const local_renumbered[] = {
+        "MyApp.Sync.<Process>g__Local|7_0(System.String)", NULL};
+    static const char *const other_method[] = {
+        "MyApp.Sync+<>c__DisplayClass4_0+<<SyncAll>b__0>d.MoveNext()", NULL};
+    const char *const *stacks[] = {build_1, build_2, parse, local, local_renumbered, other_method};
+    struct incident incidents[6];
+    for (size_t i = 0; i < 6; i++) {
+        incidents[i] =
+            dotnet_incident("WEB01", "w3wp.exe", "System.InvalidOperationException", stacks[i], 1);
+        incident_fingerprint(&incidents[i]);
+    }
+    assert_string_equal(incidents[0].fingerprint, incidents[1].fingerprint);
+    assert_string_equal(incidents[3].fingerprint, incidents[4].fingerprint);
+    assert_string_not_equal(incidents[2].fingerprint, incidents[3].fingerprint);
+    assert_string_not_equal(incidents[0].fingerprint, incidents[5].fingerprint);
+    /* recipe 1 told the builds apart: that is what a v1 baseline holds */
+    char v1_a[INCIDENT_FINGERPRINT_SIZE], v1_b[INCIDENT_FINGERPRINT_SIZE];
+    incident_fingerprint_v1(&incidents[0], v1_a);
+    incident_fingerprint_v1(&incidents[1], v1_b);
+    assert_string_not_equal(v1_a, v1_b);
+    for (size_t i = 0; i < 6; i++)
+        incident_release(&incidents[i]);
 }
 
 /* Occurrence details (computer, time, record ids, application case, file:line) never change
@@ -261,8 +303,8 @@ static void test_fingerprint_native_exception(void **state)
     struct incident other_code = native_incident(0xc0000409u, 0xc0000409u, NULL);
     struct incident at_flush = native_incident(0, 0xc0000005u, flush);
     struct incident at_write = native_incident(0, 0xc0000005u, write);
-    /* "v1\0native-exception\0w3wp.exe\0c0000005\0" (docs/signatures.md) */
-    assert_string_equal(paired.fingerprint, "291778ffddff6982");
+    /* "v2\0native-exception\0w3wp.exe\0c0000005\0" (docs/signatures.md) */
+    assert_string_equal(paired.fingerprint, "afd901d43813c023");
     assert_string_equal(lone.fingerprint, paired.fingerprint);
     assert_string_equal(code_from_1000.fingerprint, paired.fingerprint);
     assert_string_not_equal(other_code.fingerprint, paired.fingerprint);
@@ -403,6 +445,7 @@ int main(void)
         cmocka_unit_test(test_user_frame_prefers_innermost_exception),
         cmocka_unit_test(test_user_frame_falls_back_to_outer_and_stack),
         cmocka_unit_test(test_fingerprint_pinned_values),
+        cmocka_unit_test(test_fingerprint_survives_rebuilds),
         cmocka_unit_test(test_fingerprint_stability),
         cmocka_unit_test(test_fingerprint_without_dotnet_event),
         cmocka_unit_test(test_fingerprint_native_exception),

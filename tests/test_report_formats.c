@@ -148,14 +148,20 @@ static void test_sarif_mapping(void **unused)
     assert_string_equal(GET(rule, "id")->valuestring, "async-void-threadpool");
     assert_non_null(GET(rule, "help", "text"));
     assert_int_equal(GET(first, "occurrenceCount")->valueint, 3);
-    assert_int_equal(strlen(GET(first, "partialFingerprints", "crashsig/v1")->valuestring), 16);
+    assert_int_equal(strlen(GET(first, "partialFingerprints", "crashsig/v2")->valuestring), 16);
+    assert_string_equal(GET(rule, "name")->valuestring, "AsyncVoidThreadpool");
+    assert_non_null(GET(rule, "shortDescription", "text"));
+    assert_non_null(GET(rule, "fullDescription", "text"));
+    assert_non_null(GET(rule, "defaultConfiguration", "level"));
     const cJSON *loc = GET(first, "locations", "#0");
     assert_string_equal(GET(loc, "physicalLocation", "artifactLocation", "uri")->valuestring,
                         "fixtures/demo.evtx");
     assert_string_equal(GET(loc, "logicalLocations", "#0", "fullyQualifiedName")->valuestring,
                         "Contoso.Orders.Inventory.StockLevel.EnsureValid()");
     assert_string_equal(GET(loc, "logicalLocations", "#0", "kind")->valuestring, "function");
-    assert_null(GET(first, "baselineState")); /* no baseline given */
+    /* every result says new or unchanged, so code scanning alerts on new ones only */
+    assert_string_equal(GET(first, "baselineState")->valuestring, "new");
+    assert_non_null(GET(loc, "message", "text")); /* names the record in the log */
     /* the native crash has no user frame: its logical location is the faulting module */
     const cJSON *native = cJSON_GetArrayItem(results, 2);
     assert_string_equal(GET(native, "ruleId")->valuestring, "native-crash");
@@ -168,6 +174,32 @@ static void test_sarif_mapping(void **unused)
     process_result_free(&r);
 }
 
+/* What a CI view shows of a JUnit report, by python3-junitparser (tests/junit_cases.py). */
+static char *junit_cases(const char *path)
+{
+    struct process_result r;
+    run_program(&r, SOURCE_DIR, TIMEOUT_SECONDS, PYTHON3_BINARY, SOURCE_DIR "/tests/junit_cases.py",
+                path, NULL);
+    if (r.exit_status != 0)
+        fail_msg("python3-junitparser cannot read %s:\n%s%s", path, r.out, r.err);
+    char *out = r.out;
+    r.out = NULL;
+    process_result_free(&r);
+    return out;
+}
+
+/* The report is valid JUnit and junitparser counts "cases=... passed=..." in it. */
+static void expect_junit_counts(const char *xml, const char *counts)
+{
+    expect_valid_junit(xml);
+    char *cases = junit_cases(xml);
+    if (strncmp(cases, counts, strlen(counts)) != 0)
+        fail_msg("expected %s, python3-junitparser saw:\n%s", counts, cases);
+    free(cases);
+}
+
+/* One test case per finding (Jenkins reads only the first <failure> of a case): N findings, N
+ * cases, each failing, skipped (known) or passed (below --fail-on). */
 static void test_junit_mapping(void **unused)
 {
     (void)unused;
@@ -177,30 +209,46 @@ static void test_junit_mapping(void **unused)
     assert_int_equal(r.exit_status, 1);
     process_result_free(&r);
     expect_valid_junit(xml);
-    CRASHSIG(&r, "signatures");
-    /* one line per signature after the heading; its per-application severities are indented */
-    long signatures = 0;
-    for (const char *p = r.out; (p = strchr(p, '\n')) && p[1] && p[1] != '\n'; p++)
-        signatures += p[1] != ' ';
-    process_result_free(&r);
-    assert_int_equal(xpath_number(xml, "count(//testcase[@classname='crashsig.signatures'])"),
-                     signatures);
-    assert_int_equal(xpath_number(xml, "count(//failure)"), 3);
-    assert_int_equal(xpath_number(xml, "count(//testcase[@name='async-void-threadpool']/failure)"),
-                     1);
-    assert_int_equal(xpath_number(xml, "count(//testcase[@classname='crashsig.inputs'])"), 1);
-    assert_int_equal(xpath_number(xml, "number(/testsuites/testsuite/@failures)"), 3);
+    char *cases = junit_cases(xml);
+    assert_true(strncmp(cases, "cases=3 failed=3 errors=0 skipped=0 passed=0\n", 45) == 0);
+    assert_non_null(strstr(cases, "failed\tasync-void-threadpool\tasync-void-threadpool: w3wp.exe, "
+                                  "Contoso.Orders.Inventory.StockLevel.EnsureValid ["));
+    free(cases);
+    assert_int_equal(xpath_number(xml, "count(//testcase/failure)"), 3);
+    assert_int_equal(xpath_number(xml, "count(//testcase[count(failure) > 1])"), 0);
+    assert_int_equal(xpath_number(xml, "count(//testcase[@classname='crashsig.inputs'])"), 0);
     char *text = read_file(xml, NULL);
-    assert_non_null(strstr(text, "Contoso.Orders.Inventory.StockLevel.EnsureValid()"));
-    assert_non_null(strstr(text, "&lt;&lt;RunAll&gt;b__0&gt;d.MoveNext()")); /* escaped */
+    assert_non_null(strstr(text, "Fix in Contoso.Orders.Inventory.StockLevel.EnsureValid: "));
+    assert_null(strstr(text, "crashsig.signatures"));
     free(text);
 
-    /* --fail-on critical: the medium native crash is listed, not failed */
+    /* --fail-on critical: the medium native crash passes, with the finding in system-out */
     CRASHSIG(&r, "scan", DEMO, "--format", "junit", "-o", xml, "--fail-on", "critical");
     process_result_free(&r);
     expect_valid_junit(xml);
-    assert_int_equal(xpath_number(xml, "count(//failure)"), 2);
-    assert_int_equal(xpath_number(xml, "count(//testcase[@name='native-crash']/system-out)"), 1);
+    cases = junit_cases(xml);
+    assert_true(strncmp(cases, "cases=3 failed=2 errors=0 skipped=0 passed=1\n", 45) == 0);
+    assert_non_null(strstr(cases, "passed\tnative-crash\tnative-crash: ContosoLicenseSvc.exe ["));
+    free(cases);
+    assert_int_equal(xpath_number(xml, "count(//testcase[@classname='native-crash']/system-out)"),
+                     1);
+
+    /* nothing found: one passing case, never an empty suite */
+    CRASHSIG(&r, "scan", "fixtures/noise_only.evtx", "--format", "junit", "-o", xml);
+    assert_int_equal(r.exit_status, 0);
+    process_result_free(&r);
+    expect_junit_counts(xml, "cases=1 failed=0 errors=0 skipped=0 passed=1\n");
+
+    /* an unreadable input: a failing case of its own, beside the findings */
+    const char *bad = in_work("not-a-log.evtx");
+    FILE *f = fopen(bad, "wb");
+    assert_non_null(f);
+    fputs("this is not an event log", f);
+    fclose(f);
+    CRASHSIG(&r, "scan", DEMO, bad, "--format", "junit", "-o", xml);
+    assert_int_equal(r.exit_status, 2);
+    process_result_free(&r);
+    expect_junit_counts(xml, "cases=4 failed=3 errors=1 skipped=0 passed=0\n");
 }
 
 /* Known findings: SARIF baselineState, JUnit system-out instead of failure, exit 0. */
@@ -219,10 +267,122 @@ static void test_formats_with_baseline(void **unused)
     expect_valid_sarif(in_work("b.sarif"));
     expect_valid_junit(in_work("b.xml"));
     assert_int_equal(xpath_number(in_work("b.xml"), "count(//failure)"), 0);
+    /* known findings are skipped, not passed: the CI view tells them from fixed ones */
+    expect_junit_counts(in_work("b.xml"), "cases=3 failed=0 errors=0 skipped=3 passed=0\n");
     char *sarif = read_file(in_work("b.sarif"), NULL);
     assert_non_null(strstr(sarif, "\"baselineState\":\t\"unchanged\""));
     assert_null(strstr(sarif, "\"baselineState\":\t\"new\""));
+    assert_non_null(strstr(sarif, "\"suppressions\""));
     free(sarif);
+}
+
+/* Upgrading: a baseline written by recipe 1 (crashsig.baseline/1) still knows its findings,
+ * by the recipe-1 fingerprint of each incident; --write-baseline writes recipe 2. */
+static void test_v1_baseline_still_matches(void **unused)
+{
+    (void)unused;
+    /* recipe 1 of fixtures/async_void_core.evtx's finding, computed from docs/signatures.md */
+    const char *v1 = in_work("v1-baseline.json");
+    FILE *f = fopen(v1, "wb");
+    assert_non_null(f);
+    fputs("{\"schema\": \"crashsig.baseline/1\", \"findings\": "
+          "[{\"fingerprint\": \"5542a69f5e8a0250\"}]}",
+          f);
+    fclose(f);
+    struct process_result r;
+    CRASHSIG(&r, "scan", "fixtures/async_void_core.evtx", "--baseline", v1, "--format", "json",
+             "--write-baseline", in_work("v2-baseline.json"));
+    assert_int_equal(r.exit_status, 0);
+    cJSON *doc = cJSON_Parse(r.out);
+    assert_true(cJSON_IsTrue(GET(doc, "findings", "#0", "known")));
+    assert_string_equal(GET(doc, "findings", "#0", "fingerprint")->valuestring, "b7d1abd0e024263d");
+    cJSON_Delete(doc);
+    process_result_free(&r);
+    char *text = read_file(in_work("v2-baseline.json"), NULL);
+    doc = cJSON_Parse(text);
+    free(text);
+    assert_string_equal(GET(doc, "schema")->valuestring, "crashsig.baseline/2");
+    assert_int_equal(GET(doc, "fingerprint_recipe")->valueint, 2);
+    assert_string_equal(GET(doc, "findings", "#0", "fingerprint")->valuestring, "b7d1abd0e024263d");
+    cJSON_Delete(doc);
+    /* the recipe-2 baseline knows it too */
+    CRASHSIG(&r, "scan", "fixtures/async_void_core.evtx", "--baseline",
+             in_work("v2-baseline.json"));
+    assert_int_equal(r.exit_status, 0);
+    process_result_free(&r);
+}
+
+/* A stack with " in C:\\src\\...:line 41": the SARIF result points at the source, relative to
+ * SRCROOT under --source-root (either separator, any case), else an absolute file: URI. */
+static void test_sarif_source_location(void **unused)
+{
+    (void)unused;
+    struct process_result r;
+    const char *sarif = in_work("core.sarif");
+    CRASHSIG(&r, "scan", "fixtures/async_void_core.evtx", "--format", "sarif", "-o", sarif,
+             "--source-root", "c:/SRC/");
+    process_result_free(&r);
+    expect_valid_sarif(sarif);
+    char *text = read_file(sarif, NULL);
+    cJSON *doc = cJSON_Parse(text);
+    free(text);
+    const cJSON *run0 = GET(doc, "runs", "#0");
+    assert_string_equal(GET(run0, "originalUriBaseIds", "SRCROOT", "uri")->valuestring,
+                        "file:///c:/SRC/");
+    const cJSON *physical = GET(run0, "results", "#0", "locations", "#0", "physicalLocation");
+    assert_string_equal(GET(physical, "artifactLocation", "uri")->valuestring,
+                        "MyService/Importer.cs");
+    assert_string_equal(GET(physical, "artifactLocation", "uriBaseId")->valuestring, "SRCROOT");
+    assert_int_equal(GET(physical, "region", "startLine")->valueint, 41);
+    cJSON_Delete(doc);
+
+    /* not under the root: an absolute URI, no base */
+    CRASHSIG(&r, "scan", "fixtures/async_void_core.evtx", "--format", "sarif", "-o", sarif,
+             "--source-root", "C:\\build\\agent\\_work\\1\\s");
+    process_result_free(&r);
+    expect_valid_sarif(sarif);
+    text = read_file(sarif, NULL);
+    doc = cJSON_Parse(text);
+    free(text);
+    physical = GET(doc, "runs", "#0", "results", "#0", "locations", "#0", "physicalLocation");
+    assert_string_equal(GET(physical, "artifactLocation", "uri")->valuestring,
+                        "file:///C:/src/MyService/Importer.cs");
+    assert_null(GET(physical, "artifactLocation", "uriBaseId"));
+    cJSON_Delete(doc);
+}
+
+/* No silent green: a filter that matched nothing is named on stderr in every format, with what
+ * was there; --strict-filters makes that exit 2; an empty --since/--until window is refused. */
+static void test_filter_that_matches_nothing(void **unused)
+{
+    (void)unused;
+    static const char *const formats[] = {"text", "json", "jsonl", "junit", "sarif"};
+    for (size_t i = 0; i < 5; i++) {
+        struct process_result r;
+        CRASHSIG(&r, "scan", DEMO, "--app", "Contoso", "--format", formats[i]);
+        assert_int_equal(r.exit_status, 0);
+        assert_non_null(strstr(r.err, "--app 'Contoso' matched nothing; applications seen: "
+                                      "ContosoLicenseSvc.exe, w3wp.exe"));
+        process_result_free(&r);
+    }
+    struct process_result r;
+    CRASHSIG(&r, "scan", DEMO, "--app", "Contoso", "--strict-filters", "--format", "json");
+    assert_int_equal(r.exit_status, 2);
+    process_result_free(&r);
+    /* a filter that matched is silent, and strict is then no change */
+    CRASHSIG(&r, "scan", DEMO, "--app", "Contoso*", "--computer", "web-prod-03",
+             "--strict-filters");
+    assert_int_equal(r.exit_status, 1);
+    assert_null(strstr(r.err, "matched nothing"));
+    process_result_free(&r);
+    CRASHSIG(&r, "scan", DEMO, "--since", "2026-03-02", "--until", "2026-03-01");
+    assert_int_equal(r.exit_status, 2);
+    assert_non_null(strstr(r.err, "is not before --until"));
+    process_result_free(&r);
+    CRASHSIG(&r, "scan", DEMO, "--formt", "json");
+    assert_int_equal(r.exit_status, 2);
+    assert_non_null(strstr(r.err, "did you mean --format?"));
+    process_result_free(&r);
 }
 
 /* ---- hostile text through every writer --------------------------------------------------- */
@@ -568,6 +728,9 @@ int main(void)
         cmocka_unit_test(test_sarif_mapping),
         cmocka_unit_test(test_junit_mapping),
         cmocka_unit_test(test_formats_with_baseline),
+        cmocka_unit_test(test_v1_baseline_still_matches),
+        cmocka_unit_test(test_sarif_source_location),
+        cmocka_unit_test(test_filter_that_matches_nothing),
         cmocka_unit_test(test_hostile_text_stays_valid),
         cmocka_unit_test(test_jsonl_one_incident_per_line),
         cmocka_unit_test(test_several_outputs_from_one_scan),

@@ -2,11 +2,12 @@
  * findings.h - group classified incidents into findings.
  *
  * Incidents with the same computer-independent fingerprint (signature id, application,
- * exception type, first frame of user code; for a crash without a .NET event: signature id,
- * application, exception code, faulting module) form one finding with a count, first and last
- * time and the computers it happened on.  The fingerprint is the first 16 hex digits of the
- * FNV-1a 64-bit hash of those fields, so it stays stable across runs, hosts and versions of
- * crashsig, and a finding can be tracked (baselines, tickets).
+ * exception type, first frame of user code without the compiler's ordinals; for a crash without
+ * a .NET event: signature id, application, exception code, faulting module) form one finding
+ * with a count, first and last time and the computers it happened on.  The fingerprint is the
+ * 16 hex digits of the FNV-1a 64-bit hash of those fields, so it stays stable across runs,
+ * hosts, rebuilds of the application and versions of crashsig, and a finding can be tracked
+ * (baselines, tickets).
  *
  * Not for: classifying (signatures.h) or printing (report.h).
  */
@@ -38,8 +39,14 @@ struct finding_list {
 /* The first user-code frame of an incident's crash, or NULL. */
 const struct dotnet_frame *incident_user_frame(const struct incident *incident);
 
-/* Fills incident->fingerprint from a classified incident. */
+/* The fingerprint recipe incident_fingerprint uses; baselines record it (baseline.h). */
+#define FINGERPRINT_RECIPE 2
+
+/* Fills incident->fingerprint from a classified incident (recipe FINGERPRINT_RECIPE). */
 void incident_fingerprint(struct incident *incident);
+
+/* The fingerprint recipe 1 gave, for matching baselines written before recipe 2. */
+void incident_fingerprint_v1(const struct incident *incident, char out[INCIDENT_FINGERPRINT_SIZE]);
 
 /* Groups the (classified, fingerprinted) incidents; findings are ordered most severe first,
  * then most frequent, then most recent. */

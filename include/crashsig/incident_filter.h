@@ -6,6 +6,10 @@
  * Filters apply to incidents after the scan, never to events before pairing: a 1000 just
  * inside --since must still pair with its .NET event just outside it.
  *
+ * A filter that matches nothing is most often a typo (--app Contoso without the '*'), and in CI
+ * it would make the run green without a word: each such glob is reported with what it could
+ * have matched (result.h, unmatched_filters).
+ *
  * Not for: deciding what was already reported (state.h) or known (baseline.h).
  */
 #ifndef CRASHSIG_INCIDENT_FILTER_H
@@ -30,7 +34,11 @@ struct incident_filter {
 bool incident_filter_is_empty(const struct incident_filter *filter);
 bool incident_filter_match(const struct incident_filter *filter, const struct incident *incident);
 
-/* Applies filter to result; returns how many incidents it hid. */
+/* Applies filter to result; returns how many incidents it hid.  Each --app, --computer or
+ * --signature glob that matched none of the incidents' values first adds a message to
+ * result->unmatched_filters naming the values that were there (at most
+ * FILTER_MAX_VALUES_NAMED of them). */
+#define FILTER_MAX_VALUES_NAMED 10
 size_t incident_filter_apply(const struct incident_filter *filter, struct run_result *result);
 
 #endif

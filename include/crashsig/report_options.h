@@ -30,6 +30,13 @@ struct report_options {
     size_t max_frames;             /* frames shown per incident in text; 0 = default */
     bool local_time;               /* text: times in the local time zone instead of UTC */
     const struct catalog *catalog; /* JUnit/SARIF list every signature of it; NULL: the found */
+    /* SARIF: the folder the application was built from, as its PDBs recorded it
+     * ("C:\build\agent\_work\1\s", "/_/"): source files under it get URIs relative to
+     * SRCROOT, which code-scanning tools resolve against the repository.  NULL: none. */
+    const char *source_root;
+    /* text: damage warnings as one line per kind after the report (a terminal without -v);
+     * unreadable inputs are always listed.  Standard output only: a file has them all. */
+    bool summarize_warnings;
 };
 
 #endif

@@ -43,6 +43,11 @@ struct run_result {
     bool has_state;        /* --state: omitted.already_seen / held_back mean something */
     bool has_baseline;     /* --baseline: findings are new or known */
     struct run_omitted omitted;
+    /* Filters that matched none of the values this run's incidents had, one message each
+     * ("--app 'Contoso' matched nothing; applications seen: w3wp.exe"), so a typo never makes
+     * a silent green run (incident_filter.h); the front end prints them on stderr. */
+    size_t unmatched_filter_count;
+    char **unmatched_filters; /* owned */
 };
 
 /* How a run ends, and the process's exit status. */

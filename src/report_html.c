@@ -1247,7 +1247,7 @@ static const char STYLE[] =
     "margin:.5rem 0}details.known .finding{border:0;padding:0}\n"
     ".legend{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.25rem 1rem;"
     "font-size:.85rem}.key{width:14px;height:14px;vertical-align:-2px;margin-right:.3rem}\n"
-    ".tl{overflow-x:auto}.tl svg{min-width:640px;width:100%;height:auto;display:block}\n"
+    ".tl{overflow-x:auto}.tl svg{min-width:800px;width:100%;height:auto;display:block}\n"
     "svg text{fill:var(--fg);font:12px system-ui,sans-serif}svg .tick{fill:var(--muted);"
     "text-anchor:middle;font-size:11px}.band{fill:var(--bg)}.band.odd{fill:var(--band)}"
     ".grid{stroke:var(--line)}.m{stroke:var(--fg);stroke-width:1}.shape{fill:none;"

@@ -31,10 +31,11 @@ const char CLI_USAGE[] =
     "\n"
     "Reports:\n"
     "  -f, --format FORMAT    text (default), json, jsonl (one incident per line),\n"
-    "                         junit (JUnit XML) or sarif (SARIF 2.1.0)\n"
+    "                         junit (JUnit XML), sarif (SARIF 2.1.0) or html (one\n"
+    "                         self-contained page with a crash timeline, to send)\n"
     "  -o, --output FILE      write that report to FILE (atomically) instead of stdout\n"
     "      --output-text FILE, --output-json FILE, --output-jsonl FILE,\n"
-    "      --output-junit FILE, --output-sarif FILE\n"
+    "      --output-junit FILE, --output-sarif FILE, --output-html FILE\n"
     "                         also write a report in that format to FILE; one scan feeds\n"
     "                         them all, and no file is replaced unless all were written;\n"
     "                         a link's target is replaced; a device, FIFO or /dev/stdout\n"
@@ -81,8 +82,8 @@ const char CLI_USAGE[] =
     "                         always or never\n"
     "      --progress WHEN    auto (default: on stderr when it is a terminal and the scan\n"
     "                         takes over a second), always or never\n"
-    "      --local-time       text report and typed times in local time (default UTC;\n"
-    "                         JSON, JSON Lines and SARIF are always UTC)\n"
+    "      --local-time       text and HTML reports and typed times in local time\n"
+    "                         (default UTC; JSON, JSON Lines and SARIF: always UTC)\n"
     "  -v, --verbose          on a terminal, list every damage warning instead of one\n"
     "                         summary line per kind after the report\n"
     "\n"
@@ -115,7 +116,7 @@ enum long_only_option {
     OPT_FAIL_ON = 256,
     OPT_COLOR,
     OPT_NO_PREFILTER,
-    OPT_OUTPUT_FORMAT, /* + format: --output-text ... --output-sarif */
+    OPT_OUTPUT_FORMAT, /* + format: --output-text ... --output-html */
     OPT_BASELINE = OPT_OUTPUT_FORMAT + REPORT_FORMAT_COUNT,
     OPT_WRITE_BASELINE,
     OPT_STATE,
@@ -148,6 +149,7 @@ static const struct option LONG_OPTIONS[] = {
     {"output-jsonl", required_argument, NULL, OPT_OUTPUT_FORMAT + REPORT_JSONL},
     {"output-junit", required_argument, NULL, OPT_OUTPUT_FORMAT + REPORT_JUNIT},
     {"output-sarif", required_argument, NULL, OPT_OUTPUT_FORMAT + REPORT_SARIF},
+    {"output-html", required_argument, NULL, OPT_OUTPUT_FORMAT + REPORT_HTML},
     {"baseline", required_argument, NULL, OPT_BASELINE},
     {"write-baseline", required_argument, NULL, OPT_WRITE_BASELINE},
     {"state", required_argument, NULL, OPT_STATE},
@@ -171,7 +173,7 @@ static int parse_format(const char *text, enum report_format *out)
 {
     if (report_format_from_name(text, out) == 0)
         return 0;
-    return cli_usage_error("unknown format '%s' (text, json, jsonl, junit or sarif)", text);
+    return cli_usage_error("unknown format '%s' (text, json, jsonl, junit, sarif or html)", text);
 }
 
 /* auto / always / never: -1, 1, 0. */

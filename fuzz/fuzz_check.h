@@ -305,6 +305,82 @@ static inline void fuzz_check_sarif_report(const char *text, size_t n)
     cJSON_Delete(doc);
 }
 
+/* HTML: well-formed UTF-8 whose markup is all crashsig's: every '<' opens or closes one of
+ * the elements the writer uses (log text arrives as &lt;), no C0 control but the line feed,
+ * and no bidirectional or invisible format character that could reorder the page's text
+ * (log text shows them as \uXXXX). */
+static inline void fuzz_check_html_report(const char *text, size_t n)
+{
+    static const char *const own[] = {"!DOCTYPE html",
+                                      "html",
+                                      "head",
+                                      "meta",
+                                      "title",
+                                      "style",
+                                      "body",
+                                      "header",
+                                      "h1",
+                                      "h2",
+                                      "h3",
+                                      "h4",
+                                      "p",
+                                      "strong",
+                                      "dl",
+                                      "dt",
+                                      "dd",
+                                      "nav",
+                                      "a",
+                                      "main",
+                                      "section",
+                                      "ul",
+                                      "li",
+                                      "svg",
+                                      "rect",
+                                      "circle",
+                                      "polygon",
+                                      "text",
+                                      "tspan",
+                                      "line",
+                                      "g",
+                                      "div",
+                                      "article",
+                                      "span",
+                                      "code",
+                                      "bdi",
+                                      "ol",
+                                      "table",
+                                      "thead",
+                                      "tbody",
+                                      "tr",
+                                      "th",
+                                      "td",
+                                      "details",
+                                      "summary",
+                                      "time",
+                                      "footer",
+                                      "br"};
+    FUZZ_CHECK(strlen(text) == n, "HTML report holds a NUL byte");
+    FUZZ_CHECK(fuzz_utf8_valid(text, n), "HTML report is not well-formed UTF-8");
+    for (size_t i = 0; i < n; i++) {
+        const unsigned char *p = (const unsigned char *)text + i;
+        FUZZ_CHECK(*p >= 0x20 || *p == '\n', "HTML report holds a control character");
+        FUZZ_CHECK(!(p[0] == 0xe2 && p[1] == 0x80 &&
+                     ((p[2] >= 0x8e && p[2] <= 0x8f) || (p[2] >= 0xa8 && p[2] <= 0xae))) &&
+                       !(p[0] == 0xe2 && p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9) &&
+                       !(p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf),
+                   "HTML report holds a raw bidirectional or invisible format character");
+        if (*p != '<')
+            continue;
+        const char *tag = text + i + 1 + (p[1] == '/');
+        size_t len = strcspn(tag, " >/");
+        int known = 0;
+        for (size_t k = 0; k < sizeof(own) / sizeof(own[0]) && !known; k++)
+            known = (strncmp(tag, own[k], strlen(own[k])) == 0 && own[k][0] == '!') ||
+                    (strlen(own[k]) == len && strncmp(tag, own[k], len) == 0);
+        FUZZ_CHECK(known, "HTML report has markup crashsig does not write");
+    }
+}
+
 /* Every report format crashsig has, checked for its promises. */
 static inline void fuzz_check_reports(const struct run_result *result,
                                       const struct catalog *catalog)
@@ -325,6 +401,9 @@ static inline void fuzz_check_reports(const struct run_result *result,
     free(text);
     text = fuzz_render(report_write_sarif, result, catalog, &n);
     fuzz_check_sarif_report(text, n);
+    free(text);
+    text = fuzz_render(report_write_html, result, catalog, &n);
+    fuzz_check_html_report(text, n);
     free(text);
 }
 

@@ -1,7 +1,7 @@
 /*
  * report.c - the report formats by name, and one entry point that writes any of them
  * (report.h).  The writers themselves are report_text.c, report_json.c, report_jsonl.c,
- * report_junit.c and report_sarif.c.
+ * report_junit.c, report_sarif.c and report_html.c.
  *
  * Not for: anything a writer decides (nothing: see report.h).
  */
@@ -11,8 +11,8 @@
 
 #include "report_writers.h"
 
-static const char *const FORMAT_NAMES[REPORT_FORMAT_COUNT] = {"text", "json", "jsonl", "junit",
-                                                              "sarif"};
+static const char *const FORMAT_NAMES[REPORT_FORMAT_COUNT] = {"text",  "json",  "jsonl",
+                                                              "junit", "sarif", "html"};
 
 const char *report_format_name(enum report_format format)
 {
@@ -41,6 +41,8 @@ int report_write(FILE *out, enum report_format format, const struct run_result *
         return report_write_junit(out, result, options);
     case REPORT_SARIF:
         return report_write_sarif(out, result, options);
+    case REPORT_HTML:
+        return report_write_html(out, result, options);
     case REPORT_TEXT:
         break;
     }

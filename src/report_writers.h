@@ -26,6 +26,8 @@ int report_write_junit(FILE *out, const struct run_result *result,
                        const struct report_options *options);
 int report_write_sarif(FILE *out, const struct run_result *result,
                        const struct report_options *options);
+int report_write_html(FILE *out, const struct run_result *result,
+                      const struct report_options *options);
 
 /* `crashsig explain`: one signature as text (report_text.c). */
 int report_text_signature(FILE *out, const struct signature *sig);

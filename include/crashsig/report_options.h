@@ -19,8 +19,9 @@ enum report_format {
     REPORT_JSONL,
     REPORT_JUNIT,
     REPORT_SARIF,
+    REPORT_HTML,
 };
-#define REPORT_FORMAT_COUNT 5
+#define REPORT_FORMAT_COUNT 6
 
 struct catalog; /* signatures.h */
 
@@ -28,7 +29,7 @@ struct catalog; /* signatures.h */
 struct report_options {
     bool color;                    /* ANSI colour in the text report */
     size_t max_frames;             /* frames shown per incident in text; 0 = default */
-    bool local_time;               /* text: times in the local time zone instead of UTC */
+    bool local_time;               /* text, HTML: times in the local time zone, not UTC */
     const struct catalog *catalog; /* JUnit/SARIF list every signature of it; NULL: the found */
     /* SARIF: the folder the application was built from, as its PDBs recorded it
      * ("C:\build\agent\_work\1\s", "/_/"): source files under it get URIs relative to

@@ -28,6 +28,7 @@
 #define SUITE_NAME          "crashsig"
 #define SIGNATURE_CLASSNAME "crashsig.signatures"
 #define INPUT_CLASSNAME     "crashsig.inputs"
+#define OUTAGE_CLASSNAME    "crashsig.outages"
 
 /* Writes text escaped for XML; in an attribute, line breaks and tabs are kept as character
  * references (an XML parser would turn literal ones into spaces). */
@@ -62,22 +63,24 @@ static void put_xml(FILE *out, const char *text, bool attribute)
     }
 }
 
-/* The text report's block for a finding, captured through a temporary file (portable where
- * open_memstream is not). */
+struct finding_text {
+    const struct run_result *result;
+    size_t finding;
+    const struct report_options *options;
+};
+
+static int write_finding(FILE *out, const void *ctx)
+{
+    const struct finding_text *t = ctx;
+    return report_text_finding(out, t->result, t->finding, t->options);
+}
+
+/* The text report's block for a finding. */
 static char *finding_evidence(const struct run_result *result, size_t finding,
                               const struct report_options *options)
 {
-    FILE *tmp = tmpfile();
-    if (tmp == NULL)
-        return cs_strdup("(the evidence could not be formatted)");
-    report_text_finding(tmp, result, finding, options);
-    long size = ftell(tmp);
-    char *text = cs_xmalloc(size > 0 ? (size_t)size + 1 : 1);
-    rewind(tmp);
-    size_t got = size > 0 ? fread(text, 1, (size_t)size, tmp) : 0;
-    text[got] = '\0';
-    fclose(tmp);
-    return text;
+    struct finding_text t = {result, finding, options};
+    return report_capture(write_finding, &t);
 }
 
 static void put_failure(FILE *out, const struct run_result *result, size_t index,
@@ -130,6 +133,33 @@ static void put_signature_case(FILE *out, const struct run_result *result,
             run_result_finding_fails(result, &result->findings.items[i]))
             put_failure(out, result, i, options);
     put_passing_findings(out, result, sig);
+    fputs("    </testcase>\n", out);
+}
+
+/* One test case per outage: a pool that served 503s fails the run like a critical finding. */
+static void put_outage_case(FILE *out, const struct run_result *result, const struct outage *o,
+                            const struct report_options *options)
+{
+    char when[CS_ISO_TIME_SIZE];
+    cs_time_format_iso(o->disabled_at, when);
+    fputs("    <testcase classname=\"" OUTAGE_CLASSNAME "\" name=\"", out);
+    put_xml(out, o->computer, true);
+    fputc(' ', out);
+    put_xml(out, o->app_pool, true);
+    fprintf(out, " %s\">\n", when);
+    char *sentence = report_outage_sentence(o, options);
+    if (run_result_outages_fail(result)) {
+        fputs("      <failure type=\"critical\" message=\"", out);
+        put_xml(out, sentence, true);
+        fputs("\">", out);
+        put_xml(out, sentence, false);
+        fputs("</failure>\n", out);
+    } else {
+        fputs("      <system-out>", out);
+        put_xml(out, sentence, false);
+        fputs("</system-out>\n", out);
+    }
+    free(sentence);
     fputs("    </testcase>\n", out);
 }
 
@@ -194,7 +224,9 @@ int report_write_junit(FILE *out, const struct run_result *result,
     }
     for (size_t i = 0; i < result->input_count; i++)
         errors += result->inputs[i].status == INPUT_ERROR;
-    size_t tests = sig_count + result->input_count;
+    if (run_result_outages_fail(result))
+        failures += result->outages.count;
+    size_t tests = sig_count + result->outages.count + result->input_count;
 
     fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", out);
     fprintf(out,
@@ -210,6 +242,8 @@ int report_write_junit(FILE *out, const struct run_result *result,
             CRASHSIG_VERSION, severity_name(result->fail_on));
     for (size_t s = 0; s < sig_count; s++)
         put_signature_case(out, result, sigs[s], options);
+    for (size_t i = 0; i < result->outages.count; i++)
+        put_outage_case(out, result, &result->outages.items[i], options);
     for (size_t i = 0; i < result->input_count; i++)
         put_input_case(out, &result->inputs[i]);
     fputs("  </testsuite>\n</testsuites>\n", out);

@@ -14,6 +14,7 @@
 #include "crashsig/app_error.h"
 #include "crashsig/dotnet_crash.h"
 #include "crashsig/event.h"
+#include "crashsig/iis_evidence.h"
 
 struct dotnet_event {
     struct event event;
@@ -46,6 +47,9 @@ struct incident {
     struct app_error_event *app_error; /* owned; NULL when no 1000 was found */
     bool paired;                       /* both sides present */
     int64_t gap_ms; /* app_error time minus dotnet time, when paired (normally >= 0) */
+    /* What IIS said about it (iis_evidence.h), joined by the IIS stage (iis.h); owned, NULL
+     * without IIS evidence.  An incident only IIS saw has neither side above. */
+    struct incident_iis *iis;
 
     /* Classification, filled after correlation. */
     const struct signature *signature;
@@ -63,8 +67,13 @@ struct incident_list {
 
 const char *incident_computer(const struct incident *incident);
 const char *incident_application(const struct incident *incident);
-/* The .NET event's time when present (it is written first), else the 1000's. */
+/* The .NET event's time when present (it is written first), else the 1000's (else the IIS
+ * record's, for an incident only IIS saw). */
 cs_filetime incident_time(const struct incident *incident);
+/* The record that stands for the incident: the .NET event, else the 1000, else IIS's own. */
+const struct event *incident_event(const struct incident *incident);
+/* The process that died: the 1000's pid, else one an IIS record gave.  False when unknown. */
+bool incident_process_id(const struct incident *incident, uint32_t *pid);
 
 /* Appends a copy of *incident (taking ownership of its events); returns the stored item. */
 struct incident *incident_list_push(struct incident_list *list, const struct incident *incident);

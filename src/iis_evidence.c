@@ -44,13 +44,18 @@ void incident_iis_free(struct incident_iis *iis)
     free(iis);
 }
 
-void outage_list_free(struct outage_list *list)
+void outage_list_free_items(struct outage_list *list)
 {
     for (size_t i = 0; i < list->count; i++) {
         free(list->items[i].computer);
         free(list->items[i].app_pool);
         free(list->items[i].failures);
     }
+}
+
+void outage_list_free(struct outage_list *list)
+{
+    outage_list_free_items(list);
     free(list->items);
     memset(list, 0, sizeof(*list));
 }

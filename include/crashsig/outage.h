@@ -48,5 +48,7 @@ struct outage_list {
 };
 
 void outage_list_free(struct outage_list *list);
+/* Frees what the outages own, not the array itself. */
+void outage_list_free_items(struct outage_list *list);
 
 #endif

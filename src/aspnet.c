@@ -1,5 +1,5 @@
 /*
- * aspnet.c - ASP.NET 1325 and 1309 (aspnet.h).
+ * aspnet.c - ASP.NET 1325 (aspnet.h).
  *
  * Not for: the rules of the stack parser (dotnet_crash.c), which the 1325 goes through.
  */
@@ -213,22 +213,4 @@ void aspnet_1325_free(struct aspnet_1325 *event)
     free(event->application_id);
     dotnet_crash_free(&event->crash);
     memset(event, 0, sizeof(*event));
-}
-
-bool aspnet_parse_1309(const struct event_data *data, bool *has_pid, uint32_t *pid, char **pool)
-{
-    /* classic layout: 14 is the process id, 16 the account name ("IIS APPPOOL\Orders") */
-    static const char ACCOUNT[] = "IIS APPPOOL\\";
-    *has_pid = false;
-    *pool = NULL;
-    if (data->count > 14)
-        *has_pid = iis_parse_decimal_pid(data->values[14], pid);
-    if (data->count > 16) {
-        const char *account = data->values[16];
-        size_t n = sizeof(ACCOUNT) - 1;
-        if (account && strlen(account) > n && starts_with_nocase(account, ACCOUNT) &&
-            iis_pool_name_ok(account + n))
-            *pool = cs_strdup(account + n);
-    }
-    return *has_pid || *pool;
 }

@@ -72,14 +72,6 @@ static void on_was_event(struct event_dispatch *d, struct event *ev)
 
 static void on_aspnet_event(struct event_dispatch *d, struct event *ev)
 {
-    if (ev->event_id == 1309) { /* frequent: a pool and a pid, nothing more */
-        bool has_pid;
-        uint32_t pid;
-        char *pool;
-        if (aspnet_parse_1309(&ev->data, &has_pid, &pid, &pool))
-            iis_stage_add_1309(d->iis, ev, has_pid, pid, &pool);
-        return;
-    }
     struct aspnet_1325 parsed;
     char warning[512];
     struct cs_error err;

@@ -26,11 +26,11 @@
  * log cannot make the outage search quadratic in its size (docs/robustness.md). */
 #define IIS_MAX_OUTAGES 1000
 
-enum item_type { ITEM_WAS, ITEM_1325, ITEM_1309, ITEM_ANCM };
+enum item_type { ITEM_WAS, ITEM_1325, ITEM_ANCM };
 
 struct item {
     enum item_type type;
-    struct event event; /* owned; a 1309 keeps only its identity */
+    struct event event; /* owned */
     char *pool;         /* owned, NULL when unknown */
     bool has_pid;
     uint32_t pid;
@@ -110,17 +110,6 @@ void iis_stage_add_ancm(struct iis_stage *s, struct event *ev, struct ancm_field
     it->has_pid = fields->has_process_id;
     it->pid = fields->process_id;
     memset(fields, 0, sizeof(*fields));
-}
-
-void iis_stage_add_1309(struct iis_stage *s, struct event *ev, bool has_pid, uint32_t pid,
-                        char **pool)
-{
-    struct item *it = add_item(s, ITEM_1309, ev);
-    event_data_free(&it->event.data); /* thousands of them: only who and when are needed */
-    it->has_pid = has_pid;
-    it->pid = pid;
-    it->pool = *pool;
-    *pool = NULL;
 }
 
 /* ---- comparing ---------------------------------------------------------------------------- */
@@ -380,8 +369,6 @@ static void attach(struct incident *incident, struct item *it)
     case ITEM_WAS:
         iis->was = record_of(it);
         break;
-    case ITEM_1309:
-        break;
     }
     if (iis->app_pool == NULL && it->pool)
         iis->app_pool = cs_strdup(it->pool);
@@ -536,7 +523,7 @@ static void collect_signs(const struct iis_stage *s, const struct incident_list 
 {
     for (size_t i = 0; i < s->count; i++) {
         const struct item *it = &s->items[i];
-        if (it->type == ITEM_WAS || it->type == ITEM_1309) {
+        if (it->type == ITEM_WAS) {
             struct iis_record r = record_of(it);
             add_sign(signs, it->event.computer, it->pool, &r);
         }

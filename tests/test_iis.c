@@ -126,7 +126,7 @@ static void check_host_incidents(const cJSON *report)
     /* a 1026 without its 1000: joined by time, the only w3wp.exe candidate */
     expect_incident(report, "2026-03-09T10:50:00", "threadpool-workitem", "BillingPool", 0, true,
                     false, false);
-    /* 5013s, 5186s, recycle events and 1309s are never incidents: 16 in all (above) */
+    /* recycle and idle events and 1309s are never incidents: 16 in all (above) */
 }
 
 static void check_host_outages(const cJSON *report)
@@ -139,9 +139,10 @@ static void check_host_outages(const cJSON *report)
     assert_string_equal(str(reports, "computer"), "WEB-IIS-01");
     assert_string_equal(str(reports, "app_pool"), "ReportsPool");
     assert_string_equal(str(reports, "disabled_at"), "2026-03-09T10:14:00.0000000Z");
-    /* a 1309 of a dead worker (5005) at 10:14:30 is no sign of life; a new worker's is */
+    /* a recycle event of a dead worker (5005) at 10:14:30 is no sign of life; a new one's is */
     assert_string_equal(str(reports, "ended_at"), "2026-03-09T10:30:00.0000000Z");
-    assert_int_equal(get(get(reports, "end_evidence"), "event_id")->valueint, 1309);
+    assert_int_equal(get(get(reports, "end_evidence"), "event_id")->valueint, 5186);
+    assert_string_equal(str(get(reports, "end_evidence"), "file"), HOST_SYSTEM);
     assert_false(cJSON_IsTrue(get(reports, "still_disabled")));
     assert_int_equal(get(reports, "duration_ms")->valuedouble, 16 * 60 * 1000);
     assert_int_equal(get(reports, "crashes_before")->valueint, 5);

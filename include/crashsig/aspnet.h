@@ -1,14 +1,10 @@
 /*
- * aspnet.h - parse the ASP.NET events of the Application log (sources "ASP.NET 4.0.30319.0",
- * "ASP.NET 2.0.50727.0"):
- *
- *   1325  "An unhandled exception occurred and the process was terminated." then, in the same
- *         string, "Application ID: /LM/W3SVC/<site>/ROOT[/app]", "Process ID: <decimal>",
- *         "Exception: <type>", "Message: ...", "StackTrace:    at ..." and InnerException
- *         blocks.  Only the first line is localized; the labels are English on every OS.
- *   1309  a request failed and the process lived: only its process id and its pool (the
- *         account "IIS APPPOOL\<pool>") are read, as a sign of life of the pool.  Busy sites
- *         write thousands, so nothing else of it is looked at.
+ * aspnet.h - parse the ASP.NET crash event of the Application log (sources
+ * "ASP.NET 4.0.30319.0", "ASP.NET 2.0.50727.0"), 1325: "An unhandled exception occurred and
+ * the process was terminated." then, in the same string, "Application ID:
+ * /LM/W3SVC/<site>/ROOT[/app]", "Process ID: <decimal>", "Exception: <type>", "Message: ...",
+ * "StackTrace:    at ..." and InnerException blocks.  Only the first line is localized; the
+ * labels are English on every OS.  (1309, a failed request, is not read: event_sources.c.)
  *
  * A 1325 is turned into the .NET Framework 1026 text of the same crash and parsed by
  * dotnet_crash_parse, so the catalog's frame rules classify it as they classify a 1026.
@@ -39,9 +35,6 @@ struct aspnet_1325 {
 int aspnet_parse_1325(const char *text, const char *provider, struct aspnet_1325 *out,
                       char *warning, size_t warning_size, struct cs_error *err);
 void aspnet_1325_free(struct aspnet_1325 *event);
-
-/* A 1309's process id and pool; false (nothing set) when it has neither. *pool is owned. */
-bool aspnet_parse_1309(const struct event_data *data, bool *has_pid, uint32_t *pid, char **pool);
 
 /* The <id> of "/LM/W3SVC/<id>/ROOT...", case-insensitive; false when path has no such id. */
 bool iis_site_id_of(const char *app_path, uint32_t *site_id);

@@ -20,8 +20,7 @@ enum event_source {
     EVENT_SOURCE_WAS,            /* "Microsoft-Windows-WAS" (System log): a worker of an
                                     application pool died, hung or lived; a pool was disabled
                                     (was.h) */
-    EVENT_SOURCE_ASPNET_4,       /* "ASP.NET 4.0.30319.0" 1325 crash, 1309 failed request
-                                    (aspnet.h) */
+    EVENT_SOURCE_ASPNET_4,       /* "ASP.NET 4.0.30319.0" 1325: a crash (aspnet.h) */
     EVENT_SOURCE_ASPNET_2,       /* "ASP.NET 2.0.50727.0", the same events of .NET 2.0-3.5 */
     EVENT_SOURCE_ANCM,           /* "IIS AspNetCore Module V2": an ASP.NET Core app in IIS
                                     exited or could not start (ancm.h) */

@@ -18,9 +18,9 @@
  *    Once an incident exists for a pid, later records of that pid join it: one incident per
  *    process death.
  *  - Each 5002 is an outage (outage.h): the incidents of its pool in the 5 minutes before it,
- *    and its end at the first sign of life of the pool after it (a WAS record or 1309 naming
- *    the pool, or a 1325 or ANCM record joined to an incident of the pool, from a process id
- *    not seen for the pool at or before the 5002).
+ *    and its end at the first sign of life of the pool after it (a WAS record naming the
+ *    pool, or a 1325 or ANCM record joined to an incident of the pool, from a process id not
+ *    seen for the pool at or before the 5002).
  *
  * Not for: pairing .NET events with 1000s (correlator.h) or classifying (signatures.h).
  */
@@ -42,9 +42,6 @@ void iis_stage_free(struct iis_stage *stage);
 void iis_stage_add_was(struct iis_stage *stage, struct event *ev, struct was_fields *fields);
 void iis_stage_add_1325(struct iis_stage *stage, struct event *ev, struct aspnet_1325 *parsed);
 void iis_stage_add_ancm(struct iis_stage *stage, struct event *ev, struct ancm_fields *fields);
-/* Keeps only the 1309's identity, pid and pool (*pool is taken). */
-void iis_stage_add_1309(struct iis_stage *stage, struct event *ev, bool has_pid, uint32_t pid,
-                        char **pool);
 
 /* Joins everything added to incidents, appends the incidents only IIS saw and puts the list
  * back in the correlator's order.  Run before classification. */

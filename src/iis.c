@@ -283,12 +283,14 @@ static bool is_w3wp(const struct incident *incident)
 }
 
 /* The incident a record of this computer, pid and time joins, or SIZE_MAX.  *same_side is set
- * when that incident already has a record of this side (the record then adds nothing). */
+ * when that incident already has a record of this side (the record then adds nothing).  A
+ * record without a pid joins by time only, when exactly one w3wp.exe incident without this
+ * side is near; a WAS record without one never joins (nothing else tells its worker apart). */
 static size_t find_incident(const struct by_time *t, const struct item *it, enum side side,
                             uint64_t window, bool *same_side)
 {
     *same_side = false;
-    if (!it->has_pid)
+    if (!it->has_pid && it->type == ITEM_WAS)
         return SIZE_MAX;
     cs_filetime time = it->event.time;
     size_t from = lower_bound(t, time > window ? time - window : 0);
@@ -301,7 +303,12 @@ static size_t find_incident(const struct by_time *t, const struct item *it, enum
         if (!iis_same_computer(incident_computer(incident), it->event.computer))
             continue;
         uint32_t pid;
-        if (incident_process_id(incident, &pid)) {
+        if (!it->has_pid) {
+            if (is_w3wp(incident) && !has_side(incident, side)) {
+                time_candidates++;
+                by_time = t->order[k];
+            }
+        } else if (incident_process_id(incident, &pid)) {
             uint64_t d = distance(incident_time(incident), time);
             if (pid == it->pid && d < best) {
                 best = d;
@@ -443,7 +450,7 @@ static void join_pass(struct iis_stage *s, struct by_time *t, enum item_type typ
                 give_stack(incident, it);
                 by_time_move(t, at);
             }
-        } else if (it->has_pid) {
+        } else if (it->has_pid || it->type != ITEM_WAS) {
             make_incident(t, it);
         }
     }

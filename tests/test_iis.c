@@ -230,9 +230,11 @@ static void test_hostile_was_fields(void **state)
     assert_true(warned(report, "record 4 (Microsoft-Windows-WAS 5011): the AppPoolID is empty or "
                                "holds control characters"));
     assert_true(warned(report, "record 5 (Microsoft-Windows-WAS 5002): an AppPoolID of 10000"));
+    assert_true(warned(report, "(ASP.NET 4.0.30319.0 1325): its Process ID is not a decimal"));
     assert_int_equal(cJSON_GetArraySize(get(report, "incidents")), 2);
-    /* the crash: only the long-pool 5011 of its pid joined, and lent it no pool */
-    expect_incident(report, "2026-03-09T12:00:00", "async-void-threadpool", NULL, 0, true, false,
+    /* the crash: only the long-pool 5011 of its pid joined, and lent it no pool; the 1325
+     * without a usable pid joined by time, the only candidate, and gave the site */
+    expect_incident(report, "2026-03-09T12:00:00", "async-void-threadpool", NULL, 5, true, true,
                     false);
     const cJSON *was = get(get(incident_at(report, "2026-03-09T12:00:00"), "iis"), "was");
     assert_int_equal(get(was, "record_id")->valueint, 2);

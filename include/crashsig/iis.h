@@ -10,8 +10,9 @@
  *    of the same computer whose process id matches (the 1000's hex pid, or one an earlier IIS
  *    record gave), nearest in time within the window.  When the incident side carries no pid
  *    (a 1026 without its 1000), the record joins by time only when exactly one w3wp.exe
- *    incident of that computer without a pid is within the window.  A record whose own pid is
- *    missing or unusable joins nothing.
+ *    incident of that computer without a pid is within the window.  A 1325 or ANCM record
+ *    without a usable pid of its own joins by time only, when exactly one w3wp.exe incident
+ *    without such a record is within the window; a WAS record without one joins nothing.
  *  - What does not join: a 1325 becomes an incident classified from its own stack; an ANCM
  *    1007/1031/1011/1035/1018 one of origin startup-failure / ancm-exit / ancm-exception; a
  *    WAS 5009/5011 worker-died, a 5010 worker-hang.  A 5013 or an ANCM 1005 is context only.

@@ -338,6 +338,8 @@ static void test_outage_reports_and_filters(void **state)
     cJSON_ArrayForEach(res, results) outage_results +=
         strcmp(str(res, "ruleId"), "iis-rapid-fail-protection") == 0;
     assert_int_equal(outage_results, 2);
+    const cJSON *pools = get(get(cJSON_GetArrayItem(results, 0), "properties"), "app_pools");
+    assert_int_equal(cJSON_GetArraySize(pools), 3);
     cJSON_Delete(sarif);
     process_result_free(&r);
 }

@@ -15,7 +15,13 @@
  *            Runtime event.
  * wer:       the realistic crash rate, but 60% of the records are Windows Error Reporting 1001s
  *            that are not crash reports (hangs, Windows Update, Visual Studio, drivers): the
- *            provider and event id crashsig reads, which it must drop cheaply (issue 12).
+ *            provider and event id crashsig reads, which it must drop cheaply.
+ * aspnet:    an Application log of a busy site: 90 % ASP.NET 1309 warnings (a provider
+ *            crashsig reads, for its 1325, but an event id it does not), crashes as realistic.
+ * system:    the System log beside a realistic Application log: Service Control Manager,
+ *            Kernel-General, Time-Service and DNS client noise, WAS recycle and idle events of
+ *            the pools (provider and ids crashsig reads), and WAS 5011s (worker deaths) about
+ *            as often as realistic has crashes (a pair: scan both, as an IIS host is scanned).
  *
  * The 1001 noise never names a crash (APPCRASH, BEX, CLR20r3): a lone crash report is an
  * incident of its own.
@@ -31,13 +37,13 @@
 #include "evtx_writer.h"
 
 #define COMPUTER     "WEB-PROD-03"
-#define CHANNEL      "Application"
 #define TICKS_PER_MS 10000ull
 
 struct gen {
     struct evtx_writer *w;
     uint64_t rng;
     uint64_t time; /* FILETIME of the next record */
+    const char *channel;
     unsigned long records, crashes;
     char text[4][4096];
 };
@@ -58,7 +64,7 @@ static unsigned below(struct gen *g, unsigned n)
 static void add(struct gen *g, struct evtx_event *ev)
 {
     char err[256];
-    ev->channel = CHANNEL;
+    ev->channel = g->channel;
     ev->computer = COMPUTER;
     ev->time_created = g->time;
     if (ev->keywords == 0)
@@ -349,6 +355,69 @@ static void dotnet_noise(struct gen *g)
     }
 }
 
+static const char WAS_GUID[] = "{524B5D04-133C-4A62-8362-64E8EDB9CE40}";
+
+/* A WAS event: event_id with the pool and a decimal pid, pid first for the recycle and idle
+ * events as WAS writes them. */
+static void was_event(struct gen *g, uint16_t event_id, unsigned pool, unsigned pid)
+{
+    snprintf(g->text[3], sizeof(g->text[3]), "%u", pid);
+    bool pid_first = event_id >= 5074;
+    const struct evtx_named_data d[] = {
+        {pid_first ? "ProcessID" : "AppPoolID", pid_first ? g->text[3] : POOLS[pool]},
+        {pid_first ? "AppPoolID" : "ProcessID", pid_first ? POOLS[pool] : g->text[3]}};
+    static const uint8_t broken_pipe[] = {0x6d, 0x00, 0x07, 0x80};
+    struct evtx_event e = {.provider = "Microsoft-Windows-WAS",
+                           .provider_guid = WAS_GUID,
+                           .event_id = event_id,
+                           .level = event_id >= 5074 ? 4 : 3,
+                           .keywords = 0x8000000000000000ull,
+                           .named_data = d,
+                           .n_named_data = 2,
+                           .binary = event_id == 5011 ? broken_pipe : NULL,
+                           .binary_size = event_id == 5011 ? sizeof(broken_pipe) : 0};
+    add(g, &e);
+}
+
+static void system_noise(struct gen *g)
+{
+    unsigned r = below(g, 1000);
+    if (r < 20) {
+        was_event(g, below(g, 2) ? 5186 : 5076, below(g, 4), 1200 + below(g, 30000));
+        return;
+    }
+    static const char *const SERVICES[] = {"Windows Update",
+                                           "Background Intelligent Transfer "
+                                           "Service",
+                                           "WinHTTP Web Proxy Auto-Discovery Service",
+                                           "Windows Modules Installer",
+                                           "Microsoft Defender "
+                                           "Antivirus Network Inspection Service"};
+    const char *scm[] = {SERVICES[below(g, 5)], below(g, 2) ? "running" : "stopped", ""};
+    const char *dns[] = {"contoso-sql01.contoso.local", "1460", "", ""};
+    const char *w32[] = {"time.windows.com,0x8", "600"};
+    struct evtx_event e = {.has_qualifiers = 1, .level = 4};
+    if (r < 700) {
+        e.provider = "Service Control Manager";
+        e.event_id = 7036;
+        e.qualifiers = 16384;
+        e.data = scm;
+        e.n_data = 3;
+    } else if (r < 850) {
+        e.provider = "Microsoft-Windows-DNS-Client";
+        e.event_id = 1014;
+        e.level = 3;
+        e.data = dns;
+        e.n_data = 4;
+    } else {
+        e.provider = "Microsoft-Windows-Time-Service";
+        e.event_id = 35;
+        e.data = w32;
+        e.n_data = 2;
+    }
+    add(g, &e);
+}
+
 static void noise(struct gen *g)
 {
     unsigned r = below(g, 1000);
@@ -379,14 +448,17 @@ static void noise(struct gen *g)
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: make_log OUT.evtx SIZE_MB [realistic|storm|wer] [SEED]\n");
+        fprintf(stderr,
+                "usage: make_log OUT.evtx SIZE_MB [realistic|storm|wer|aspnet|system] [SEED]\n");
         return 2;
     }
     unsigned long long size = strtoull(argv[2], NULL, 10) * 1000000ull;
-    bool storm = argc > 3 && strcmp(argv[3], "storm") == 0;
-    bool wer_heavy = argc > 3 && strcmp(argv[3], "wer") == 0;
+    const char *kind = argc > 3 ? argv[3] : "realistic";
+    bool storm = strcmp(kind, "storm") == 0, aspnet = strcmp(kind, "aspnet") == 0;
+    bool system = strcmp(kind, "system") == 0, wer_heavy = strcmp(kind, "wer") == 0;
     struct gen g = {.rng = argc > 4 ? strtoull(argv[4], NULL, 10) | 1 : 0x9e3779b97f4a7c15ull,
-                    .time = 134167104000000000ull /* 2026-03-02T00:00:00Z */};
+                    .time = 134167104000000000ull /* 2026-03-02T00:00:00Z */,
+                    .channel = system ? "System" : "Application"};
     char err[256];
     g.w = evtx_writer_open(argv[1], NULL, err, sizeof(err));
     if (g.w == NULL) {
@@ -397,8 +469,17 @@ int main(int argc, char **argv)
     unsigned long next_crash = below(&g, every);
     while (4096 + evtx_writer_chunk_count(g.w) * 65536ull < size) {
         if (g.records >= next_crash) {
-            crash_pair(&g);
+            if (system) { /* the WAS side of a crash */
+                was_event(&g, 5011, below(&g, 4), 0x1a00 + below(&g, 0x400));
+                g.crashes++;
+            } else {
+                crash_pair(&g);
+            }
             next_crash = g.records + every / 2 + below(&g, every);
+        } else if (system) {
+            system_noise(&g);
+        } else if (aspnet && below(&g, 10) < 9) {
+            aspnet_warning(&g);
         } else if (wer_heavy && below(&g, 10) < 6) {
             wer_event(&g);
         } else {

@@ -1,6 +1,6 @@
 #!/bin/sh
 # bench/run.sh - the scan speed benchmark (docs/performance.md): generates large Application
-# logs with the project's own EVTX writer and times, on the same files in one run:
+# and System logs with the project's own EVTX writer and times, on the same files in one run:
 #
 #   cat FILE > /dev/null                          the floor: reading the file
 #   evtxexport FILE | grep -c ...                 the baseline: libevtx's exporter, every record
@@ -13,8 +13,10 @@
 #
 #   bench/run.sh [DIR]        DIR holds the logs and a build (default /tmp/crashsig-bench)
 #   SIZES="30 300" bench/run.sh   only these sizes in MB (default: 30 300 2000)
-#   KINDS=realistic bench/run.sh  only this kind (default: realistic storm; also wer, 60% of
-#                                 records non-crash WER 1001s)
+#   KINDS=realistic bench/run.sh  only this kind (default: realistic storm aspnet system;
+#                                 also wer; make_log.c says what each holds).  With realistic
+#                                 and system, the pair (an IIS host's System and Application
+#                                 logs) is also scanned together, as one run.
 #
 # Logs are generated once and reused (delete DIR to regenerate); they never go into the
 # repository.  Everything runs with a warm page cache: each log is read by cat first.
@@ -24,7 +26,7 @@ set -eu
 repo=$(cd "$(dirname "$0")/.." && pwd)
 dir=${1:-/tmp/crashsig-bench}
 sizes=${SIZES:-30 300 2000}
-kinds=${KINDS:-realistic storm}
+kinds=${KINDS:-realistic storm aspnet system}
 cores=$(nproc 2>/dev/null || echo 1)
 
 case "$dir" in
@@ -115,4 +117,30 @@ for kind in $kinds; do
         row "crashsig --jobs $cores (all)" "$1" "$2" "$(incidents)"
     done
 done
+case " $kinds " in *" realistic "*) with_app=1 ;; *) with_app=0 ;; esac
+case " $kinds " in
+*" system "*)
+    [ "$with_app" = 1 ] || sizes=""
+    for mb in $sizes; do
+        app=$dir/realistic-$mb.evtx
+        sys=$dir/system-$mb.evtx
+        bytes=$(($(stat -c %s "$app") + $(stat -c %s "$sys")))
+        set -- $(measure /dev/null cat "$sys" "$app")
+        cat_s=$1
+        pair() { # label seconds kb incidents
+            awk -v f="pair-$mb (System+App)" -v l="$1" -v s="$2" -v kb="$3" -v b="$bytes" \
+                -v cat="$cat_s" -v n="$4" 'BEGIN {
+                t = s > 0 ? s : 0.001
+                printf "%-22s %-26s %9.3f %9.0f %11s %7.1fx %9.1f %9s\n",
+                       f, l, s, b / 1e6 / t, "-", t / (cat > 0 ? cat : 0.001), kb / 1024, n }'
+        }
+        pair "cat > /dev/null" "$cat_s" "$2" "-"
+        set -- $(measure "$dir/out.txt" "$crashsig" scan --format json --fail-on none --jobs 1 \
+            "$sys" "$app")
+        pair "crashsig --jobs 1" "$1" "$2" "$(incidents)"
+        set -- $(measure "$dir/out.txt" "$crashsig" scan --format json --fail-on none "$sys" "$app")
+        pair "crashsig --jobs $cores (all)" "$1" "$2" "$(incidents)"
+    done
+    ;;
+esac
 rm -f "$dir/time.out" "$dir/out.txt"

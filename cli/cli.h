@@ -32,9 +32,9 @@ struct scan_command {
     int color; /* -1 auto, 0 never, 1 always */
     enum progress_mode progress;
     const char *since, *until; /* parsed after all options: --local-time may come later */
-    struct cli_globs apps, computers, signatures;
-    bool strict_filters; /* a filter that matched nothing makes the run exit 2 */
-    bool verbose;        /* -v: list every damage warning instead of a summary */
+    bool strict_filters;       /* a filter that matched nothing makes the run exit 2 */
+    bool verbose;              /* -v: list every damage warning instead of a summary */
+    struct cli_globs apps, computers, pools, signatures;
     const char *live[CLI_MAX_LIVE_CHANNELS]; /* --live: canonical channel names */
     size_t live_count;
     /* everything else goes straight into the request; paths, outputs and the filter's

@@ -66,6 +66,8 @@ const char CLI_USAGE[] =
     "                         (repeatable; case-insensitive); also matches the file\n"
     "                         name of the app's path (svchost.exe: svchost.exe_AppXSvc)\n"
     "      --computer GLOB    only this computer (repeatable)\n"
+    "      --pool GLOB        only this IIS application pool, e.g. 'Orders*' (repeatable;\n"
+    "                         case-insensitive); also narrows the outages\n"
     "      --signature ID     only this signature (repeatable; globs allowed)\n"
     "      --min-severity LEVEL\n"
     "                         only incidents of at least LEVEL\n"
@@ -125,6 +127,7 @@ enum long_only_option {
     OPT_UNTIL,
     OPT_APP,
     OPT_COMPUTER,
+    OPT_POOL,
     OPT_SIGNATURE,
     OPT_MIN_SEVERITY,
     OPT_PROGRESS,
@@ -158,6 +161,7 @@ static const struct option LONG_OPTIONS[] = {
     {"until", required_argument, NULL, OPT_UNTIL},
     {"app", required_argument, NULL, OPT_APP},
     {"computer", required_argument, NULL, OPT_COMPUTER},
+    {"pool", required_argument, NULL, OPT_POOL},
     {"signature", required_argument, NULL, OPT_SIGNATURE},
     {"min-severity", required_argument, NULL, OPT_MIN_SEVERITY},
     {"progress", required_argument, NULL, OPT_PROGRESS},
@@ -369,6 +373,8 @@ static int handle_option(int c, const char *arg, char **argv, struct scan_comman
         return add_glob(&opt->apps, "app", arg);
     case OPT_COMPUTER:
         return add_glob(&opt->computers, "computer", arg);
+    case OPT_POOL:
+        return add_glob(&opt->pools, "pool", arg);
     case OPT_SIGNATURE:
         return add_glob(&opt->signatures, "signature", arg);
     case OPT_LIVE:
@@ -431,6 +437,8 @@ static int build_filter(struct scan_command *opt, const struct catalog *catalog)
     filter->apps = opt->apps.items;
     filter->computer_count = opt->computers.count;
     filter->computers = opt->computers.items;
+    filter->pool_count = opt->pools.count;
+    filter->pools = opt->pools.items;
     filter->signature_count = opt->signatures.count;
     filter->signatures = opt->signatures.items;
     return 0;

@@ -68,6 +68,62 @@ static void on_wer_event(struct event_dispatch *d, struct event *ev)
     correlator_add_wer(d->correlator, we);
 }
 
+/* "record 12 (Microsoft-Windows-WAS 5011): " then the parser's words. */
+static void warn_about(struct event_dispatch *d, const struct event *ev, const char *what)
+{
+    input_report_warn(d->current, "record %llu (%s %u): %s", (unsigned long long)ev->record_id,
+                      ev->provider ? ev->provider : "", ev->event_id, what);
+}
+
+static void on_was_event(struct event_dispatch *d, struct event *ev)
+{
+    struct was_fields fields;
+    char warning[512];
+    struct cs_error err;
+    int rc = was_parse(ev->event_id, &ev->data, &fields, warning, sizeof(warning), &err);
+    if (rc != 0 || warning[0])
+        warn_about(d, ev, rc != 0 ? err.message : warning);
+    if (rc != 0) {
+        d->result->unparsed_events++;
+        was_fields_free(&fields);
+        return;
+    }
+    iis_stage_add_was(d->iis, ev, &fields);
+}
+
+static void on_aspnet_event(struct event_dispatch *d, struct event *ev)
+{
+    struct aspnet_1325 parsed;
+    char warning[512];
+    struct cs_error err;
+    const char *text = ev->data.count ? ev->data.values[0] : "";
+    int rc = aspnet_parse_1325(text, ev->provider, &parsed, warning, sizeof(warning), &err);
+    if (rc != 0 || warning[0])
+        warn_about(d, ev, rc != 0 ? err.message : warning);
+    if (rc != 0) {
+        d->result->unparsed_events++;
+        aspnet_1325_free(&parsed);
+        return;
+    }
+    iis_stage_add_1325(d->iis, ev, &parsed);
+}
+
+static void on_ancm_event(struct event_dispatch *d, struct event *ev)
+{
+    struct ancm_fields fields;
+    char warning[512];
+    struct cs_error err;
+    int rc = ancm_parse(ev->event_id, &ev->data, &fields, warning, sizeof(warning), &err);
+    if (rc != 0 || warning[0])
+        warn_about(d, ev, rc != 0 ? err.message : warning);
+    if (rc != 0) {
+        d->result->unparsed_events++;
+        ancm_fields_free(&fields);
+        return;
+    }
+    iis_stage_add_ancm(d->iis, ev, &fields);
+}
+
 void event_dispatch(struct event_dispatch *d, struct event *ev)
 {
     switch (event_source_of(ev)) {
@@ -79,6 +135,16 @@ void event_dispatch(struct event_dispatch *d, struct event *ev)
         break;
     case EVENT_SOURCE_WER:
         on_wer_event(d, ev);
+        break;
+    case EVENT_SOURCE_WAS:
+        on_was_event(d, ev);
+        break;
+    case EVENT_SOURCE_ASPNET_4:
+    case EVENT_SOURCE_ASPNET_2:
+        on_aspnet_event(d, ev);
+        break;
+    case EVENT_SOURCE_ANCM:
+        on_ancm_event(d, ev);
         break;
     case EVENT_SOURCE_NONE:
         break; /* the reader's filter keeps only listed sources */

@@ -11,11 +11,13 @@
 #define CRASHSIG_EVENT_DISPATCH_H
 
 #include "crashsig/correlator.h"
+#include "crashsig/iis.h"
 #include "crashsig/result.h"
 
 struct event_dispatch {
     struct run_result *result;     /* event counts */
     struct correlator *correlator; /* takes the parsed events */
+    struct iis_stage *iis;         /* takes the WAS, ASP.NET and ANCM events */
     struct input_report *current;  /* where warnings about the events go now */
 };
 

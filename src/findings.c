@@ -186,6 +186,43 @@ static void collect_computers(const struct incident_list *incidents, struct find
     free(keys);
 }
 
+static int compare_pool_names(const void *a, const void *b)
+{
+    int r = cs_strcasecmp(*(const char *const *)a, *(const char *const *)b);
+    return r ? r : strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int compare_site_ids(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The pools and sites IIS named for the finding's incidents. */
+static void collect_iis(const struct incident_list *incidents, struct finding *f)
+{
+    f->app_pools = cs_xcalloc(f->count, sizeof(*f->app_pools));
+    f->site_ids = cs_xcalloc(f->count, sizeof(*f->site_ids));
+    size_t pools = 0, sites = 0;
+    for (size_t i = 0; i < f->count; i++) {
+        const struct incident_iis *iis = incidents->items[f->incidents[i]].iis;
+        if (iis && iis->app_pool)
+            f->app_pools[pools++] = iis->app_pool;
+        if (iis && iis->has_site_id)
+            f->site_ids[sites++] = iis->site_id;
+    }
+    if (pools > 1)
+        qsort(f->app_pools, pools, sizeof(*f->app_pools), compare_pool_names);
+    if (sites > 1)
+        qsort(f->site_ids, sites, sizeof(*f->site_ids), compare_site_ids);
+    for (size_t i = 0; i < pools; i++)
+        if (i == 0 || cs_strcasecmp(f->app_pools[i], f->app_pools[f->app_pool_count - 1]) != 0)
+            f->app_pools[f->app_pool_count++] = f->app_pools[i];
+    for (size_t i = 0; i < sites; i++)
+        if (i == 0 || f->site_ids[i] != f->site_ids[f->site_id_count - 1])
+            f->site_ids[f->site_id_count++] = f->site_ids[i];
+}
+
 /* What the finding shows as its exception: the root exception type, a native exception's
  * code, or for a crash without a .NET event the 1000's exception code. */
 static char *finding_exception(const struct incident *incident)
@@ -227,6 +264,7 @@ static void build_finding(const struct incident_list *incidents, const struct in
             f->severity = incidents->items[keys[i].index].severity;
     }
     collect_computers(incidents, f);
+    collect_iis(incidents, f);
 }
 
 /* Most severe, then most frequent, then most recent; the fingerprint settles the rest, so the
@@ -273,6 +311,8 @@ void finding_list_free(struct finding_list *list)
         struct finding *f = &list->items[i];
         free(f->computers);
         free(f->incidents);
+        free(f->app_pools);
+        free(f->site_ids);
         free((void *)f->exception); /* owned: a code has no string in the incident to borrow */
     }
     free(list->items);

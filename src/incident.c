@@ -26,18 +26,29 @@ int severity_from_name(const char *name, enum severity *out)
     return -1;
 }
 
-const char *incident_computer(const struct incident *incident)
+const struct event *incident_event(const struct incident *incident)
 {
     if (incident->dotnet)
-        return incident->dotnet->event.computer;
-    return incident->app_error ? incident->app_error->event.computer : "";
+        return &incident->dotnet->event;
+    if (incident->app_error)
+        return &incident->app_error->event;
+    return incident->iis ? incident->iis->event : NULL;
+}
+
+const char *incident_computer(const struct incident *incident)
+{
+    const struct event *ev = incident_event(incident);
+    return ev && ev->computer ? ev->computer : "";
 }
 
 const char *incident_application(const struct incident *incident)
 {
     if (incident->dotnet && incident->dotnet->crash.application[0])
         return incident->dotnet->crash.application;
-    return incident->app_error ? incident->app_error->fault.app_name : "";
+    if (incident->app_error)
+        return incident->app_error->fault.app_name;
+    /* only IIS saw it: WAS and ANCM speak of the worker process */
+    return incident->iis && incident->iis->event ? "w3wp.exe" : "";
 }
 
 const char *incident_app_file_name(const struct incident *incident)
@@ -54,9 +65,25 @@ const char *incident_app_file_name(const struct incident *incident)
 
 cs_filetime incident_time(const struct incident *incident)
 {
-    if (incident->dotnet)
-        return incident->dotnet->event.time;
-    return incident->app_error ? incident->app_error->event.time : 0;
+    const struct event *ev = incident_event(incident);
+    return ev ? ev->time : 0;
+}
+
+bool incident_process_id(const struct incident *incident, uint32_t *pid)
+{
+    if (incident->app_error && incident->app_error->fault.has_process_id) {
+        *pid = incident->app_error->fault.process_id;
+        return true;
+    }
+    const struct incident_iis *iis = incident->iis;
+    const struct iis_record *sides[] = {iis ? &iis->aspnet : NULL, iis ? &iis->ancm : NULL,
+                                        iis ? &iis->was : NULL};
+    for (size_t i = 0; i < 3; i++)
+        if (sides[i] && sides[i]->present && sides[i]->has_process_id) {
+            *pid = sides[i]->process_id;
+            return true;
+        }
+    return false;
 }
 
 struct incident *incident_list_push(struct incident_list *list, const struct incident *incident)
@@ -94,6 +121,7 @@ void incident_list_free(struct incident_list *list)
     for (size_t i = 0; i < list->count; i++) {
         dotnet_event_free(list->items[i].dotnet);
         app_error_event_free(list->items[i].app_error);
+        incident_iis_free(list->items[i].iis);
     }
     free(list->items);
     memset(list, 0, sizeof(*list));

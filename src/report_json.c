@@ -171,6 +171,55 @@ static cJSON *wer_object(const struct incident *incident)
     return obj;
 }
 
+static void add_pid_or_null(cJSON *obj, const char *key, bool has, uint32_t pid)
+{
+    if (has)
+        cJSON_AddNumberToObject(obj, key, pid);
+    else
+        cJSON_AddNullToObject(obj, key);
+}
+
+/* One IIS record: "was", "aspnet" or "ancm" of an incident's "iis". */
+static cJSON *iis_record_object(const struct iis_record *r, bool with_event_record_id,
+                                const char *application_id)
+{
+    if (!r->present)
+        return cJSON_CreateNull();
+    cJSON *obj = cJSON_CreateObject();
+    add_text(obj, "file", r->file);
+    cJSON_AddNumberToObject(obj, "record_id", (double)r->record_id);
+    if (with_event_record_id)
+        cJSON_AddNumberToObject(obj, "event_record_id", (double)r->event_record_id);
+    cJSON_AddNumberToObject(obj, "event_id", r->event_id);
+    add_time(obj, "time", r->time);
+    add_pid_or_null(obj, "process_id", r->has_process_id, r->process_id);
+    if (application_id)
+        add_text(obj, "application_id", application_id);
+    return obj;
+}
+
+static cJSON *iis_object(const struct incident *incident)
+{
+    const struct incident_iis *iis = incident->iis;
+    if (iis == NULL)
+        return cJSON_CreateNull();
+    cJSON *obj = cJSON_CreateObject();
+    add_string_or_null(obj, "app_pool", iis->app_pool);
+    if (iis->has_site_id)
+        cJSON_AddNumberToObject(obj, "site_id", iis->site_id);
+    else
+        cJSON_AddNullToObject(obj, "site_id");
+    add_string_or_null(obj, "app_path", iis->app_path);
+    add_string_or_null(obj, "physical_path", iis->physical_path);
+    cJSON_AddItemToObject(obj, "was", iis_record_object(&iis->was, true, NULL));
+    cJSON_AddItemToObject(
+        obj, "aspnet",
+        iis_record_object(&iis->aspnet, false,
+                          iis->aspnet.present && iis->app_path ? iis->app_path : NULL));
+    cJSON_AddItemToObject(obj, "ancm", iis_record_object(&iis->ancm, false, NULL));
+    return obj;
+}
+
 static cJSON *signature_object(const struct signature *sig, enum severity severity)
 {
     cJSON *obj = cJSON_CreateObject();
@@ -197,6 +246,7 @@ cJSON *report_json_incident(const struct incident *incident)
     else
         cJSON_AddNullToObject(obj, "gap_ms");
     cJSON_AddStringToObject(obj, "fingerprint", incident->fingerprint);
+    cJSON_AddItemToObject(obj, "iis", iis_object(incident));
     return obj;
 }
 
@@ -218,6 +268,55 @@ static cJSON *finding_object(const struct finding *f, bool known)
     cJSON *incidents = cJSON_AddArrayToObject(obj, "incidents");
     for (size_t i = 0; i < f->count; i++)
         cJSON_AddItemToArray(incidents, cJSON_CreateNumber((double)f->incidents[i]));
+    cJSON *pools = cJSON_AddArrayToObject(obj, "app_pools");
+    for (size_t i = 0; i < f->app_pool_count; i++)
+        cJSON_AddItemToArray(pools, report_json_text(f->app_pools[i]));
+    cJSON *sites = cJSON_AddArrayToObject(obj, "site_ids");
+    for (size_t i = 0; i < f->site_id_count; i++)
+        cJSON_AddItemToArray(sites, cJSON_CreateNumber(f->site_ids[i]));
+    return obj;
+}
+
+static cJSON *evidence_object(const struct iis_record *r, bool with_event_record_id)
+{
+    cJSON *obj = cJSON_CreateObject();
+    add_text(obj, "file", r->file);
+    cJSON_AddNumberToObject(obj, "record_id", (double)r->record_id);
+    if (with_event_record_id)
+        cJSON_AddNumberToObject(obj, "event_record_id", (double)r->event_record_id);
+    else
+        cJSON_AddNumberToObject(obj, "event_id", r->event_id);
+    add_time(obj, "time", r->time);
+    return obj;
+}
+
+static cJSON *outage_object(const struct outage *o)
+{
+    cJSON *obj = cJSON_CreateObject();
+    add_text(obj, "computer", o->computer);
+    add_text(obj, "app_pool", o->app_pool);
+    add_time(obj, "disabled_at", o->disabled_at);
+    if (o->ended) {
+        add_time(obj, "ended_at", o->ended_at);
+        cJSON_AddItemToObject(obj, "end_evidence", evidence_object(&o->end_evidence, false));
+    } else {
+        cJSON_AddNullToObject(obj, "ended_at");
+        cJSON_AddNullToObject(obj, "end_evidence");
+    }
+    cJSON_AddBoolToObject(obj, "still_disabled", !o->ended);
+    cJSON_AddNumberToObject(obj, "duration_ms", (double)o->duration_ms);
+    cJSON_AddItemToObject(obj, "was", evidence_object(&o->was, true));
+    cJSON *failures = cJSON_AddArrayToObject(obj, "incidents");
+    for (size_t i = 0; i < o->failure_count; i++) {
+        const struct outage_failure *f = &o->failures[i];
+        cJSON *item = cJSON_CreateObject();
+        add_time(item, "time", f->time);
+        add_pid_or_null(item, "process_id", f->has_process_id, f->process_id);
+        cJSON_AddStringToObject(item, "signature", f->signature ? f->signature->id : "");
+        cJSON_AddStringToObject(item, "fingerprint", f->fingerprint);
+        cJSON_AddItemToArray(failures, item);
+    }
+    cJSON_AddNumberToObject(obj, "crashes_before", (double)o->failure_count);
     return obj;
 }
 
@@ -281,6 +380,7 @@ static cJSON *summary_object(const struct run_result *result)
     cJSON_AddNumberToObject(obj, "incidents", (double)result->incidents.count);
     cJSON_AddNumberToObject(obj, "paired", (double)paired);
     cJSON_AddNumberToObject(obj, "findings", (double)result->findings.count);
+    cJSON_AddNumberToObject(obj, "outages", (double)result->outages.count);
     cJSON *sev = cJSON_AddObjectToObject(obj, "by_severity");
     for (int s = SEVERITY_CRITICAL; s >= SEVERITY_LOW; s--)
         cJSON_AddNumberToObject(sev, severity_name((enum severity)s), (double)by_severity[s]);
@@ -313,6 +413,9 @@ int report_write_json(FILE *out, const struct run_result *result,
     for (size_t i = 0; i < result->findings.count; i++)
         cJSON_AddItemToArray(
             findings, finding_object(&result->findings.items[i], result->findings.items[i].known));
+    cJSON *outages = cJSON_AddArrayToObject(root, "outages");
+    for (size_t i = 0; i < result->outages.count; i++)
+        cJSON_AddItemToArray(outages, outage_object(&result->outages.items[i]));
     cJSON_AddItemToObject(root, "summary", summary_object(result));
 
     return cs_json_write(out, root);

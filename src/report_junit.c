@@ -28,8 +28,9 @@
 #include "crashsig/signatures.h"
 #include "report_util.h"
 
-#define SUITE_NAME      "crashsig"
-#define INPUT_CLASSNAME "crashsig.inputs"
+#define SUITE_NAME       "crashsig"
+#define INPUT_CLASSNAME  "crashsig.inputs"
+#define OUTAGE_CLASSNAME "crashsig.outages"
 
 /* Writes text escaped for XML; in an attribute, line breaks and tabs are kept as character
  * references (an XML parser would turn literal ones into spaces). */
@@ -225,6 +226,33 @@ static void put_warnings(FILE *out, const struct run_result *result)
         fputs("</system-out>\n", out);
 }
 
+/* One test case per outage: a pool that served 503s fails the run like a critical finding. */
+static void put_outage_case(FILE *out, const struct run_result *result, const struct outage *o,
+                            const struct report_options *options)
+{
+    char when[CS_ISO_TIME_SIZE];
+    cs_time_format_iso(o->disabled_at, when);
+    fputs("    <testcase classname=\"" OUTAGE_CLASSNAME "\" name=\"", out);
+    put_xml(out, o->computer, true);
+    fputc(' ', out);
+    put_xml(out, o->app_pool, true);
+    fprintf(out, " %s\">\n", when);
+    char *sentence = report_outage_sentence(o, options);
+    if (run_result_outages_fail(result)) {
+        fputs("      <failure type=\"critical\" message=\"", out);
+        put_xml(out, sentence, true);
+        fputs("\">", out);
+        put_xml(out, sentence, false);
+        fputs("</failure>\n", out);
+    } else {
+        fputs("      <system-out>", out);
+        put_xml(out, sentence, false);
+        fputs("</system-out>\n", out);
+    }
+    free(sentence);
+    fputs("    </testcase>\n", out);
+}
+
 int report_write_junit(FILE *out, const struct run_result *result,
                        const struct report_options *options)
 {
@@ -236,7 +264,9 @@ int report_write_junit(FILE *out, const struct run_result *result,
     }
     for (size_t i = 0; i < result->input_count; i++)
         errors += result->inputs[i].status == INPUT_ERROR;
-    size_t tests = result->findings.count + errors;
+    if (run_result_outages_fail(result))
+        failures += result->outages.count;
+    size_t tests = result->findings.count + result->outages.count + errors;
     bool nothing = tests == 0;
     tests += nothing;
 
@@ -254,6 +284,8 @@ int report_write_junit(FILE *out, const struct run_result *result,
             CRASHSIG_VERSION, severity_name(result->fail_on));
     for (size_t i = 0; i < result->findings.count; i++)
         put_finding_case(out, result, i, options);
+    for (size_t i = 0; i < result->outages.count; i++)
+        put_outage_case(out, result, &result->outages.items[i], options);
     for (size_t i = 0; i < result->input_count; i++)
         if (result->inputs[i].status == INPUT_ERROR)
             put_unreadable_input_case(out, &result->inputs[i]);

@@ -284,8 +284,7 @@ static cJSON *result_locations(const struct run_result *result, const struct fin
     for (size_t left = f->count; left > 0 && seen_count < MAX_RESULT_LOCATIONS; left--) {
         size_t i = left - 1; /* the latest first, so each log's location names its latest record */
         const struct incident *incident = &result->incidents.items[f->incidents[i]];
-        const struct event *ev =
-            incident->dotnet ? &incident->dotnet->event : &incident->app_error->event;
+        const struct event *ev = incident_event(incident);
         bool dup = false;
         for (size_t k = 0; k < seen_count && !dup; k++)
             dup = strcmp(seen[k], ev->file ? ev->file : "") == 0;
@@ -317,6 +316,12 @@ static cJSON *result_properties(const struct run_result *result, const struct fi
     cJSON *computers = cJSON_AddArrayToObject(props, "computers");
     for (size_t i = 0; i < f->computer_count; i++)
         cJSON_AddItemToArray(computers, report_json_text(f->computers[i]));
+    cJSON *pools = cJSON_AddArrayToObject(props, "app_pools");
+    for (size_t i = 0; i < f->app_pool_count; i++)
+        cJSON_AddItemToArray(pools, report_json_text(f->app_pools[i]));
+    cJSON *sites = cJSON_AddArrayToObject(props, "site_ids");
+    for (size_t i = 0; i < f->site_id_count; i++)
+        cJSON_AddItemToArray(sites, cJSON_CreateNumber(f->site_ids[i]));
     /* the latest few in full (as in the JSON report): enough to act on, and a finding seen
      * ten thousand times must not make the file too big to upload */
     cJSON *incidents = cJSON_AddArrayToObject(props, "latest_incidents");
@@ -352,6 +357,57 @@ static cJSON *result_object(const struct run_result *result, size_t index, size_
         cJSON_AddItemToArray(cJSON_AddArrayToObject(obj, "suppressions"), suppression);
     }
     cJSON_AddItemToObject(obj, "properties", result_properties(result, f));
+    return obj;
+}
+
+/* The rule of Rapid-Fail Protection outages: not a crash signature of the catalog, but a
+ * result of its own (outage.h), always critical. */
+#define OUTAGE_RULE_ID "iis-rapid-fail-protection"
+
+static cJSON *outage_rule(void)
+{
+    cJSON *rule = cJSON_CreateObject();
+    cJSON_AddStringToObject(rule, "id", OUTAGE_RULE_ID);
+    cJSON_AddItemToObject(rule, "shortDescription",
+                          message("IIS disabled an application pool (Rapid-Fail Protection)"));
+    cJSON_AddItemToObject(
+        rule, "fullDescription",
+        message("WAS event 5002: the pool's workers failed 5 times within 5 minutes (the "
+                "default), so WAS stopped the pool; every request got HTTP 503 until the pool "
+                "was started again."));
+    cJSON_AddItemToObject(rule, "help",
+                          message("Fix the failures that tripped it (the findings of that pool); "
+                                  "start the pool again (Start-WebAppPool) once they are fixed."));
+    cJSON *config = cJSON_AddObjectToObject(rule, "defaultConfiguration");
+    cJSON_AddStringToObject(config, "level", sarif_level(SEVERITY_CRITICAL));
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(rule, "properties"), "severity",
+                            severity_name(SEVERITY_CRITICAL));
+    return rule;
+}
+
+static cJSON *outage_result(const struct outage *o, size_t rule_index,
+                            const struct report_options *options, struct artifacts *artifacts)
+{
+    cJSON *obj = cJSON_CreateObject();
+    cJSON_AddStringToObject(obj, "ruleId", OUTAGE_RULE_ID);
+    cJSON_AddNumberToObject(obj, "ruleIndex", (double)rule_index);
+    cJSON_AddStringToObject(obj, "level", sarif_level(SEVERITY_CRITICAL));
+    char *sentence = report_outage_sentence(o, options);
+    cJSON_AddItemToObject(obj, "message", message(sentence));
+    free(sentence);
+    cJSON *loc = cJSON_CreateObject();
+    cJSON *physical = cJSON_AddObjectToObject(loc, "physicalLocation");
+    cJSON_AddItemToObject(physical, "artifactLocation", artifact_location(artifacts, o->was.file));
+    cJSON_AddItemToArray(cJSON_AddArrayToObject(obj, "locations"), loc);
+    cJSON *props = cJSON_AddObjectToObject(obj, "properties");
+    cJSON_AddItemToObject(props, "computer", report_json_text(o->computer));
+    cJSON_AddItemToObject(props, "app_pool", report_json_text(o->app_pool));
+    char when[CS_ISO_TIME_SIZE];
+    cs_time_format_iso(o->disabled_at, when);
+    cJSON_AddStringToObject(props, "disabled_at", when);
+    cJSON_AddBoolToObject(props, "still_disabled", !o->ended);
+    cJSON_AddNumberToObject(props, "duration_ms", (double)o->duration_ms);
+    cJSON_AddNumberToObject(props, "crashes_before", (double)o->failure_count);
     return obj;
 }
 
@@ -430,7 +486,10 @@ int report_write_sarif(FILE *out, const struct run_result *result,
     cJSON_AddStringToObject(driver, "semanticVersion", CRASHSIG_VERSION);
     const struct signature **sigs;
     size_t sig_count;
-    cJSON_AddItemToObject(driver, "rules", rules_array(result, options, &sigs, &sig_count));
+    cJSON *rules = rules_array(result, options, &sigs, &sig_count);
+    if (result->outages.count)
+        cJSON_AddItemToArray(rules, outage_rule()); /* index sig_count */
+    cJSON_AddItemToObject(driver, "rules", rules);
     if (options->source_root && options->source_root[0]) {
         cJSON *bases = cJSON_AddObjectToObject(run, "originalUriBaseIds");
         cJSON *root_base = cJSON_AddObjectToObject(bases, SOURCE_ROOT_ID);
@@ -455,6 +514,9 @@ int report_write_sarif(FILE *out, const struct run_result *result,
             result_object(result, i,
                           rule_index_of(sigs, sig_count, result->findings.items[i].signature),
                           &artifacts, options));
+    for (size_t i = 0; i < result->outages.count; i++)
+        cJSON_AddItemToArray(
+            results, outage_result(&result->outages.items[i], sig_count, options, &artifacts));
     cJSON_AddItemToObject(run, "artifacts", artifacts_array(&artifacts)); /* after: all known */
     cJSON_AddItemToObject(run, "results", results);
     free(sigs);

@@ -167,6 +167,34 @@ static void print_wer(struct text_out *o, const struct incident *incident, int i
     }
 }
 
+/* "  pool OrdersPool  WAS 5011" after an incident's line; an incident only IIS saw says what
+ * IIS saw instead. */
+static void print_iis_detail(struct text_out *o, const struct incident *incident)
+{
+    const struct incident_iis *iis = incident->iis;
+    if (iis == NULL)
+        return;
+    if (incident->dotnet == NULL && incident->app_error == NULL) {
+        uint32_t pid;
+        if (incident_process_id(incident, &pid))
+            fprintf(o->f, "  pid %u", pid);
+    }
+    if (iis->app_pool) {
+        fputs("  pool ", o->f);
+        put_safe(o, iis->app_pool);
+    }
+    if (iis->app_path) {
+        fputs("  ", o->f);
+        put_safe(o, iis->app_path);
+    }
+    if (iis->was.present)
+        fprintf(o->f, "  WAS %u", iis->was.event_id);
+    if (iis->aspnet.present)
+        fprintf(o->f, "  ASP.NET %u", iis->aspnet.event_id);
+    if (iis->ancm.present)
+        fprintf(o->f, "  ANCM %u", iis->ancm.event_id);
+}
+
 static void print_incident_line(struct text_out *o, const struct incident *incident)
 {
     char when[CS_LOCAL_TIME_SIZE];
@@ -197,8 +225,9 @@ static void print_incident_line(struct text_out *o, const struct incident *incid
         fprintf(o->f, "  1000 %lld ms before the .NET event", -(long long)incident->gap_ms);
     else if (incident->dotnet)
         fputs("  no Application Error 1000 found", o->f);
-    else
+    else if (incident->app_error)
         fputs("  no .NET Runtime event found", o->f);
+    print_iis_detail(o, incident);
     fputc('\n', o->f);
     print_wer(o, incident, 6);
 }
@@ -388,6 +417,31 @@ static void print_finding_header(struct text_out *o, const struct finding *f)
     fprintf(o->f, "  %zu incident%s  [%s]", f->count, f->count == 1 ? "" : "s", f->fingerprint);
 }
 
+/* "  Pools      OrdersPool, ReportsPool (sites 2, 3)": which IIS pools and sites it hit. */
+static void print_pools(struct text_out *o, const struct finding *f)
+{
+    if (f->app_pool_count == 0 && f->site_id_count == 0)
+        return;
+    fputs("  Pools      ", o->f);
+    size_t pools = f->app_pool_count < COMPUTERS_LISTED ? f->app_pool_count : COMPUTERS_LISTED;
+    for (size_t i = 0; i < pools; i++) {
+        if (i)
+            fputs(", ", o->f);
+        put_safe(o, f->app_pools[i]);
+    }
+    if (pools < f->app_pool_count)
+        fprintf(o->f, " and %zu more", f->app_pool_count - pools);
+    if (f->app_pool_count == 0)
+        fputs("(not named: scan the System log too)", o->f);
+    for (size_t i = 0; i < f->site_id_count && i < COMPUTERS_LISTED; i++)
+        fprintf(o->f, "%s%u",
+                i                       ? ", "
+                : f->site_id_count == 1 ? " (site "
+                                        : " (sites ",
+                f->site_ids[i]);
+    fputs(f->site_id_count ? ")\n" : "\n", o->f);
+}
+
 /* explain: print the signature's explanation and fix (only for its first finding). */
 static void print_finding(struct text_out *o, const struct run_result *result,
                           const struct finding *f, size_t max_frames, bool explain)
@@ -421,6 +475,7 @@ static void print_finding(struct text_out *o, const struct run_result *result,
     if (computers < f->computer_count)
         fprintf(o->f, " and %zu more (all in --format json)", f->computer_count - computers);
     fputc('\n', o->f);
+    print_pools(o, f);
     fputs("  Incidents\n", o->f);
     size_t shown = f->count < INCIDENTS_LISTED ? f->count : INCIDENTS_LISTED;
     for (size_t i = f->count - shown; i < f->count; i++)
@@ -677,6 +732,104 @@ static void print_overview(struct text_out *o, const struct run_result *result)
     fputc('\n', o->f);
 }
 
+/* "3 min 50 s", "31 min", "2 h 5 min", "12 s". */
+static void put_duration(FILE *f, int64_t ms)
+{
+    int64_t s = ms / 1000, h = s / 3600, m = (s % 3600) / 60, sec = s % 60;
+    if (h)
+        fprintf(f, "%lld h %lld min", (long long)h, (long long)m);
+    else if (m && sec)
+        fprintf(f, "%lld min %lld s", (long long)m, (long long)sec);
+    else if (m)
+        fprintf(f, "%lld min", (long long)m);
+    else
+        fprintf(f, "%lld s", (long long)sec);
+}
+
+/* "(async-void-threadpool x5, iis-worker-died x1)": the signatures of the failures, in the
+ * order they first appear. */
+static void put_failure_signatures(struct text_out *o, const struct outage *out)
+{
+    fputs(" (", o->f);
+    for (size_t i = 0; i < out->failure_count; i++) {
+        const struct signature *sig = out->failures[i].signature;
+        bool seen = false;
+        for (size_t k = 0; k < i && !seen; k++)
+            seen = out->failures[k].signature == sig;
+        if (seen)
+            continue;
+        size_t n = 0;
+        for (size_t k = i; k < out->failure_count; k++)
+            n += out->failures[k].signature == sig;
+        fprintf(o->f, "%s%s \xc3\x97%zu", i ? ", " : "", sig ? sig->id : "?", n);
+    }
+    fputc(')', o->f);
+}
+
+/* One outage as a sentence: "Pool OrdersPool on WEB-PROD-03 was disabled by Rapid-Fail
+ * Protection at 09:16:02 after 5 crashes in 3 min 50 s (async-void-threadpool x5); still
+ * disabled when the log ends, 31 min later." */
+static void put_outage_sentence(struct text_out *o, const struct outage *out)
+{
+    fputs("Pool ", o->f);
+    style(o, "\x1b[1m");
+    put_safe(o, out->app_pool);
+    style(o, "\x1b[0m");
+    fputs(" on ", o->f);
+    put_safe(o, out->computer);
+    fputs(" was disabled by Rapid-Fail Protection at ", o->f);
+    put_time_to_seconds(o, out->disabled_at);
+    bool hang = false;
+    for (size_t k = 0; k < out->failure_count; k++)
+        hang = hang || (out->failures[k].signature &&
+                        strcmp(out->failures[k].signature->id, "iis-worker-hang") == 0);
+    if (out->failure_count) {
+        fprintf(o->f, " after %zu %s%s", out->failure_count, hang ? "failure" : "crash",
+                out->failure_count == 1 ? ""
+                : hang                  ? "s"
+                                        : "es");
+        if (out->failure_count > 1) {
+            fputs(" in ", o->f);
+            put_duration(o->f, (int64_t)((out->failures[out->failure_count - 1].time -
+                                          out->failures[0].time) /
+                                         CS_TICKS_PER_MS));
+        }
+        put_failure_signatures(o, out);
+    } else {
+        fputs(" (the failures that tripped it are not in the logs read)", o->f);
+    }
+    if (out->ended) {
+        fputs("; back at ", o->f);
+        put_time_to_seconds(o, out->ended_at);
+        fputs(" (", o->f);
+        put_duration(o->f, out->duration_ms);
+        fputs(" down)", o->f);
+    } else {
+        fputs("; still disabled when the log ends, ", o->f);
+        put_duration(o->f, out->duration_ms);
+        fputs(" later", o->f);
+    }
+    fputc('.', o->f);
+}
+
+/* The outages lead the report: a site that serves 503s is the first thing to know. */
+static void print_outages(struct text_out *o, const struct run_result *result)
+{
+    for (size_t i = 0; i < result->outages.count; i++) {
+        put_severity(o, SEVERITY_CRITICAL);
+        fputc(' ', o->f);
+        put_outage_sentence(o, &result->outages.items[i]);
+        fputc('\n', o->f);
+    }
+}
+
+int report_text_outage(FILE *out, const struct outage *outage, const struct report_options *options)
+{
+    struct text_out o = {out, false, options->local_time};
+    put_outage_sentence(&o, outage);
+    return ferror(out) ? -1 : 0;
+}
+
 static bool explained_before(const struct run_result *result, size_t index)
 {
     const struct finding *f = &result->findings.items[index];
@@ -700,6 +853,7 @@ int report_write_text(FILE *out, const struct run_result *result,
 {
     struct text_out o = {out, options->color, options->local_time};
     size_t max_frames = options->max_frames ? options->max_frames : DEFAULT_MAX_FRAMES;
+    print_outages(&o, result);
     print_inputs(&o, result, !options->summarize_warnings);
     if (result->input_count && (result->findings.count || result->inputs[0].warning_count))
         fputc('\n', out);

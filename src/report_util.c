@@ -91,3 +91,36 @@ char *report_finding_summary(const struct finding *f)
         snprintf(text + n, len - (size_t)n, "%s%s", f->exception ? " in " : ": in ", f->user_frame);
     return text;
 }
+
+/* Through a temporary file: portable where open_memstream is not. */
+char *report_capture(int (*write)(FILE *out, const void *ctx), const void *ctx)
+{
+    FILE *tmp = tmpfile();
+    if (tmp == NULL)
+        return cs_strdup("(the text could not be formatted)");
+    write(tmp, ctx);
+    long size = ftell(tmp);
+    char *text = cs_xmalloc(size > 0 ? (size_t)size + 1 : 1);
+    rewind(tmp);
+    size_t got = size > 0 ? fread(text, 1, (size_t)size, tmp) : 0;
+    text[got] = '\0';
+    fclose(tmp);
+    return text;
+}
+
+struct outage_text {
+    const struct outage *outage;
+    const struct report_options *options;
+};
+
+static int write_outage(FILE *out, const void *ctx)
+{
+    const struct outage_text *t = ctx;
+    return report_text_outage(out, t->outage, t->options);
+}
+
+char *report_outage_sentence(const struct outage *outage, const struct report_options *options)
+{
+    struct outage_text t = {outage, options};
+    return report_capture(write_outage, &t);
+}

@@ -35,6 +35,16 @@ bool *report_incidents_known(const struct run_result *result);
 int report_text_finding(FILE *out, const struct run_result *result, size_t finding,
                         const struct report_options *options);
 
+/* The text report's sentence for one outage, without colour or line end. */
+int report_text_outage(FILE *out, const struct outage *outage,
+                       const struct report_options *options);
+
+/* What write prints, as a string (owned by the caller). */
+char *report_capture(int (*write)(FILE *out, const void *ctx), const void *ctx);
+
+/* The outage's sentence as a string (owned by the caller). */
+char *report_outage_sentence(const struct outage *outage, const struct report_options *options);
+
 /* "w3wp.exe crashed 3 times: System.InvalidOperationException at MyApp.Sync.Run()" */
 char *report_finding_summary(const struct finding *finding);
 

@@ -17,6 +17,7 @@ void run_result_free(struct run_result *result)
     free(result->inputs);
     finding_list_free(&result->findings);
     incident_list_free(&result->incidents);
+    outage_list_free(&result->outages);
     for (size_t i = 0; i < result->carried_file_count; i++)
         free(result->carried_files[i]);
     free(result->carried_files);
@@ -48,6 +49,7 @@ size_t run_result_keep(struct run_result *result, const bool *keep)
         } else {
             dotnet_event_free(list->items[i].dotnet);
             app_error_event_free(list->items[i].app_error);
+            incident_iis_free(list->items[i].iis);
         }
     }
     size_t removed = list->count - kept;
@@ -64,7 +66,7 @@ enum severity run_result_max_severity(const struct run_result *result)
     for (size_t i = 0; i < result->incidents.count; i++)
         if (result->incidents.items[i].severity > max)
             max = result->incidents.items[i].severity;
-    return max;
+    return result->outages.count ? SEVERITY_CRITICAL : max;
 }
 
 bool run_result_has_errors(const struct run_result *result)
@@ -81,10 +83,17 @@ bool run_result_finding_fails(const struct run_result *result, const struct find
            !finding->known;
 }
 
+bool run_result_outages_fail(const struct run_result *result)
+{
+    return result->fail_on != SEVERITY_NONE && result->outages.count > 0;
+}
+
 enum run_status run_result_status(const struct run_result *result)
 {
     if (run_result_has_errors(result))
         return RUN_TROUBLE;
+    if (run_result_outages_fail(result))
+        return RUN_INCIDENTS;
     for (size_t i = 0; i < result->findings.count; i++)
         if (run_result_finding_fails(result, &result->findings.items[i]))
             return RUN_INCIDENTS;

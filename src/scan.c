@@ -3,7 +3,8 @@
  *
  *     inputs_expand -> plan (ranges of chunks, or whole files) -> workers (scan_worker.c:
  *     the reader) -> frames merged in file and chunk order -> event_dispatch (the parsers)
- *     -> correlator -> catalog_classify -> incident_fingerprint -> findings_group
+ *     -> correlator -> IIS stage (iis.h) -> catalog_classify -> incident_fingerprint
+ *     -> IIS outages -> findings_group
  *
  * The reading happens in worker processes (workers.h), several at a time with --jobs, so that
  * a crash or a hang inside libevtx costs one input, not the scan; scan_job.h says why the
@@ -370,14 +371,20 @@ int scan_run(const struct scan_options *options, const char *const *paths, size_
     inputs_expand(paths, path_count, &files, result);
 
     struct event_dispatch dispatch = {.result = result,
-                                      .correlator = correlator_new(options->window_ms)};
+                                      .correlator = correlator_new(options->window_ms),
+                                      .iis = iis_stage_new(options->window_ms)};
     scan_files(&dispatch, &files, options);
     path_list_free(&files);
     scan_carried_events(&dispatch, options);
     correlator_finish(dispatch.correlator, &result->incidents);
     correlator_free(dispatch.correlator);
+    iis_stage_join(dispatch.iis, &result->incidents);
 
-    if (classify_all(options->catalog, &result->incidents, err) != 0)
+    int rc = classify_all(options->catalog, &result->incidents, err);
+    if (rc == 0)
+        iis_stage_outages(dispatch.iis, &result->incidents, &result->outages);
+    iis_stage_free(dispatch.iis);
+    if (rc != 0)
         return -1;
     findings_group(&result->incidents, &result->findings);
     return 0;

@@ -50,6 +50,8 @@ struct match_rule {
     enum presence dotnet;
     enum presence managed_exception; /* the .NET event names a managed exception type */
     unsigned kinds;                  /* bit (1 << enum dotnet_crash_kind); 0 = no condition */
+    unsigned iis_origins;            /* bit (1 << enum iis_origin) of an incident only IIS saw;
+                                        0 = no condition */
     struct frame_requirements frames;
     size_t code_count;
     uint32_t *codes;
@@ -272,6 +274,21 @@ static int read_kinds(struct loader *ld, const cJSON *array, const char *path, u
     return rc;
 }
 
+static int read_iis_origins(struct loader *ld, const cJSON *array, const char *path, unsigned *out)
+{
+    struct string_list names = {0};
+    int rc = read_string_list(ld, array, path, &names);
+    for (size_t i = 0; rc == 0 && i < names.count; i++) {
+        enum iis_origin origin;
+        if (iis_origin_from_name(names.items[i], &origin) != 0)
+            rc = load_error(ld, path, "unknown IIS origin \"%s\"", names.items[i]);
+        else
+            *out |= 1u << origin;
+    }
+    string_list_free(&names);
+    return rc;
+}
+
 static bool parse_code(const char *text, uint32_t *out)
 {
     uint32_t value = 0;
@@ -329,6 +346,8 @@ static int read_rule_condition(struct loader *ld, const cJSON *item, const char 
         return read_string_list(ld, item, field, &rule->modules);
     if (strcmp(key, "application") == 0)
         return read_string_list(ld, item, field, &rule->applications);
+    if (strcmp(key, "iis") == 0)
+        return read_iis_origins(ld, item, field, &rule->iis_origins);
     return read_string_list(ld, item, field, &rule->exception_types);
 }
 
@@ -337,7 +356,7 @@ static int read_rule(struct loader *ld, const cJSON *object, const char *path,
 {
     static const char *const keys[] = {"dotnet",      "managed_exception", "kind",
                                        "frames",      "exception_code",    "module",
-                                       "application", "exception_type"};
+                                       "application", "exception_type",    "iis"};
     if (!cJSON_IsObject(object))
         return load_error(ld, path, "must be an object");
     if (check_keys(ld, object, path, keys, sizeof(keys) / sizeof(keys[0])) != 0)
@@ -715,6 +734,10 @@ static bool rule_header_holds(const struct match_rule *rule, const struct match_
         return false;
     if (rule->kinds && (st->crash == NULL || (unsigned)st->crash->kind >= 32 ||
                         !(rule->kinds & (1u << st->crash->kind))))
+        return false;
+    if (rule->iis_origins &&
+        !(incident->iis && (rule->iis_origins & (1u << incident->iis->origin)) &&
+          incident->iis->origin != IIS_ORIGIN_NONE))
         return false;
     if (rule->code_count && !code_listed(rule, fault))
         return false;

@@ -239,6 +239,9 @@ static void collect_events(struct run *run)
             add_run_event(run, 2 * i, &incident->dotnet->event);
         if (incident->app_error)
             add_run_event(run, 2 * i + 1, &incident->app_error->event);
+        else if (incident->dotnet == NULL && incident_event(incident))
+            /* only IIS saw it: its own record is remembered like a lone 1000 */
+            add_run_event(run, 2 * i + 1, incident_event(incident));
     }
 }
 

@@ -434,10 +434,19 @@ static void test_load_rejects_bad_conditions(void **state)
 
 static void test_builtin_catalog_order(void **state)
 {
-    static const char *const expected[] = {
-        "stack-overflow",        "failfast",       "clr-internal-error",  "native-exception",
-        "async-void-threadpool", "timer-callback", "threadpool-workitem", "dedicated-thread",
-        "unhandled-exception",   "native-crash"};
+    static const char *const expected[] = {"stack-overflow",
+                                           "failfast",
+                                           "clr-internal-error",
+                                           "native-exception",
+                                           "async-void-threadpool",
+                                           "timer-callback",
+                                           "threadpool-workitem",
+                                           "dedicated-thread",
+                                           "unhandled-exception",
+                                           "iis-worker-hang",
+                                           "aspnetcore-startup-failure",
+                                           "iis-worker-died",
+                                           "native-crash"};
     const struct catalog *catalog = *state;
     assert_int_equal(catalog_count(catalog), sizeof(expected) / sizeof(expected[0]));
     for (size_t i = 0; i < catalog_count(catalog); i++) {

@@ -1,7 +1,8 @@
 <#
 .SYNOPSIS
     Installs crashsig.exe on an IIS host and schedules the crash scan: every 5 minutes, as a
-    least-privileged account, report each new .NET crash of the Application log once.
+    least-privileged account, report each new .NET crash of the Application log once, with
+    the IIS application pool, hangs and Rapid-Fail Protection outages the System log adds.
 
 .DESCRIPTION
     Run as an administrator, from the folder that holds crashsig.exe and crashsig-scan.xml
@@ -39,8 +40,9 @@ param(
     [string]$InstallDir = (Join-Path $env:ProgramFiles 'crashsig'),
     [string]$DataDir = (Join-Path $env:ProgramData 'crashsig'),
     [string]$Account = 'crashsig',
+    # the logs scanned together: System names the IIS pool of each crash (docs/report-format.md)
     [ValidateSet('Application', 'System', 'ForwardedEvents')]
-    [string]$Channel = 'Application',
+    [string[]]$Channel = @('System', 'Application'),
     [ValidateRange(1, 1440)]
     [int]$IntervalMinutes = 5,
     # --since for the first run: '24h', '7d', an ISO 8601 date; '' reports the whole log once
@@ -133,7 +135,8 @@ function Get-ScanArguments {
     $state = Join-Path $DataDir 'state.json'
     $jsonl = Join-Path $DataDir 'new-incidents.jsonl'
     $json = Join-Path $DataDir 'last-run.json'
-    return "scan --live $Channel --state `"$state`" --format jsonl --output `"$jsonl`" --output-json `"$json`""
+    $live = ($Channel | ForEach-Object { "--live $_" }) -join ' '
+    return "scan $live --state `"$state`" --format jsonl --output `"$jsonl`" --output-json `"$json`""
 }
 
 # The first run, here and now, with --since: it records everything the log holds in the state

@@ -19,6 +19,13 @@ enum event_source {
     EVENT_SOURCE_APP_ERROR,      /* "Application Error" 1000: the process died (app_error.h) */
     EVENT_SOURCE_WER,            /* "Windows Error Reporting" 1001: the crash report and dump
                                     Windows kept (wer_report.h) */
+    EVENT_SOURCE_WAS,            /* "Microsoft-Windows-WAS" (System log): a worker of an
+                                    application pool died, hung or lived; a pool was disabled
+                                    (was.h) */
+    EVENT_SOURCE_ASPNET_4,       /* "ASP.NET 4.0.30319.0" 1325: a crash (aspnet.h) */
+    EVENT_SOURCE_ASPNET_2,       /* "ASP.NET 2.0.50727.0", the same events of .NET 2.0-3.5 */
+    EVENT_SOURCE_ANCM,           /* "IIS AspNetCore Module V2": an ASP.NET Core app in IIS
+                                    exited or could not start (ancm.h) */
     EVENT_SOURCE_COUNT,
     EVENT_SOURCE_NONE = EVENT_SOURCE_COUNT, /* not an event crashsig reads */
 };

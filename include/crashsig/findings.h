@@ -28,7 +28,14 @@ struct finding {
     size_t computer_count;
     const char **computers; /* sorted, case-insensitively unique; array owned */
     size_t *incidents;      /* indexes into the incident list, time order; owned */
-    bool known;             /* in the baseline (set by the run: baseline_mark) */
+    /* The IIS application pools and site ids its incidents ran in (iis_evidence.h), sorted
+     * and unique (pools case-insensitively); borrowed names, owned arrays.  Empty when IIS
+     * said nothing. */
+    size_t app_pool_count;
+    const char **app_pools;
+    size_t site_id_count;
+    uint32_t *site_ids;
+    bool known; /* in the baseline (set by the run: baseline_mark) */
 };
 
 struct finding_list {

@@ -15,6 +15,7 @@
 #include "crashsig/dotnet_crash.h"
 #include "crashsig/event.h"
 #include "crashsig/wer_report.h"
+#include "crashsig/iis_evidence.h"
 
 struct dotnet_event {
     struct event event;
@@ -59,6 +60,9 @@ struct incident {
     struct app_error_event *app_error; /* owned; NULL when no 1000 was found */
     bool paired;                       /* both sides present */
     int64_t gap_ms; /* app_error time minus dotnet time, when paired (normally >= 0) */
+    /* What IIS said about it (iis_evidence.h), joined by the IIS stage (iis.h); owned, NULL
+     * without IIS evidence.  An incident only IIS saw has neither side above. */
+    struct incident_iis *iis;
 
     /* Classification, filled after correlation. */
     const struct signature *signature;
@@ -79,8 +83,13 @@ const char *incident_application(const struct incident *incident);
 /* The file name of the 1000's application path ("svchost.exe" for a service-tagged
  * "svchost.exe_AppXSvc"), or NULL when the 1000 names no path. */
 const char *incident_app_file_name(const struct incident *incident);
-/* The .NET event's time when present (it is written first), else the 1000's. */
+/* The .NET event's time when present (it is written first), else the 1000's (else the IIS
+ * record's, for an incident only IIS saw). */
 cs_filetime incident_time(const struct incident *incident);
+/* The record that stands for the incident: the .NET event, else the 1000, else IIS's own. */
+const struct event *incident_event(const struct incident *incident);
+/* The process that died: the 1000's pid, else one an IIS record gave.  False when unknown. */
+bool incident_process_id(const struct incident *incident, uint32_t *pid);
 
 /* Appends a copy of *incident (taking ownership of its events); returns the stored item. */
 struct incident *incident_list_push(struct incident_list *list, const struct incident *incident);

@@ -26,6 +26,8 @@ struct incident_filter {
     const char *const *apps; /* the application, e.g. "w3wp.exe", "Contoso*" */
     size_t computer_count;
     const char *const *computers;
+    size_t pool_count;
+    const char *const *pools; /* IIS application pools; an incident without one never passes */
     size_t signature_count;
     const char *const *signatures; /* signature ids; globs allowed */
     enum severity min_severity;    /* SEVERITY_NONE: any */

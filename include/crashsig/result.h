@@ -16,6 +16,7 @@
 
 #include "crashsig/findings.h"
 #include "crashsig/input_report.h"
+#include "crashsig/outage.h"
 
 /* Incidents the run read but does not report, by reason. */
 struct run_omitted {
@@ -29,6 +30,7 @@ struct run_result {
     struct input_report *inputs;    /* one per file, in the order scanned */
     struct incident_list incidents; /* the reported incidents, in time order */
     struct finding_list findings;   /* findings of the reported incidents; finding.known */
+    struct outage_list outages;     /* Rapid-Fail Protection outages, in time order (outage.h) */
     size_t dotnet_events;           /* .NET Runtime fatal events kept */
     size_t app_error_events;        /* Application Error 1000s kept */
     size_t unparsed_events;         /* kept records whose text could not be parsed */
@@ -67,7 +69,8 @@ const char *run_result_carried_file(struct run_result *result, const char *file)
  * findings.  Returns how many were removed. */
 size_t run_result_keep(struct run_result *result, const bool *keep);
 
-/* The highest severity among the incidents, SEVERITY_NONE when there are none. */
+/* The highest severity among the incidents and outages (critical), SEVERITY_NONE when there
+ * are none. */
 enum severity run_result_max_severity(const struct run_result *result);
 
 /* True when some input could not be read (status "error"). */
@@ -77,8 +80,12 @@ bool run_result_has_errors(const struct run_result *result);
  * fail_on: the findings that fail a run. */
 bool run_result_finding_fails(const struct run_result *result, const struct finding *finding);
 
-/* RUN_TROUBLE when an input could not be read, RUN_INCIDENTS when a finding fails the run,
- * else RUN_CLEAN. */
+/* True when the run fails on outages: there is one and --fail-on is set (outages are
+ * critical). */
+bool run_result_outages_fail(const struct run_result *result);
+
+/* RUN_TROUBLE when an input could not be read, RUN_INCIDENTS when a finding or an outage
+ * fails the run, else RUN_CLEAN. */
 enum run_status run_result_status(const struct run_result *result);
 
 #endif

@@ -1,7 +1,7 @@
 #!/bin/sh
 # scripts/docs-screenshot.sh - the picture of the HTML report that README.md shows:
-# docs/demo-report.png, the demo log's report (fixtures/demo.evtx) as headless Chromium draws
-# it at 1200 x 1500 pixels.  Run it after a change to the HTML report and commit the PNG with
+# docs/demo-report.png, the demo logs' report (fixtures/demo-System.evtx and demo.evtx) as
+# headless Chromium draws it at 1200 x 1500 pixels.  Run it after a change to the HTML report and commit the PNG with
 # the change; nobody edits the picture by hand.
 #
 #   scripts/docs-screenshot.sh [BUILD-DIR]   (default build/, configured and built if needed)
@@ -24,7 +24,8 @@ command -v chromium >/dev/null || {
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 # exit status 1 means crashes were found, which the demo has
-"$build/crashsig" scan --format html -o "$work/demo.html" "$repo/fixtures/demo.evtx" || [ $? -eq 1 ]
+"$build/crashsig" scan --format html -o "$work/demo.html" "$repo/fixtures/demo-System.evtx" \
+    "$repo/fixtures/demo.evtx" || [ $? -eq 1 ]
 mkdir "$work/profile"
 chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
     --disable-component-update --disable-sync --no-first-run --hide-scrollbars \

@@ -354,25 +354,38 @@ static void draw_axis(FILE *f, const struct axis *a, double top, double bottom)
 /* ---- the timeline's lanes --------------------------------------------------------------- */
 
 /*
- * A lane is one computer and the process that crashed there: the application today, and for
- * w3wp.exe the application pool once the IIS join (issue 10) puts one in the incident.  The
- * key is computed in one place, lane_key_of, so that pool comes in by changing it alone.
+ * A lane is one computer and the process that crashed there: the application, or for an IIS
+ * worker whose application pool the IIS stage found, the pool (several w3wp.exe serve several
+ * pools, and the question is which site went down).  The key is computed here only.
  */
 struct lane_entry {
     const char *computer;
-    const char *process; /* the application (later: pool for w3wp.exe) */
+    const char *process; /* the application, or the pool when is_pool */
+    bool is_pool;
     size_t incident;
 };
 
 static struct lane_entry lane_key_of(const struct incident *incident, size_t index)
 {
-    return (struct lane_entry){incident_computer(incident), incident_application(incident), index};
+    const char *pool = incident->iis ? incident->iis->app_pool : NULL;
+    if (pool && pool[0])
+        return (struct lane_entry){incident_computer(incident), pool, true, index};
+    return (struct lane_entry){incident_computer(incident), incident_application(incident), false,
+                               index};
+}
+
+static bool same_lane_key(const struct lane_entry *x, const struct lane_entry *y)
+{
+    return x->is_pool == y->is_pool && cs_strcasecmp(x->computer, y->computer) == 0 &&
+           cs_strcasecmp(x->process, y->process) == 0;
 }
 
 static int compare_lane_entries(const void *a, const void *b)
 {
     const struct lane_entry *x = a, *y = b;
     int c = cs_strcasecmp(x->computer, y->computer);
+    if (c == 0)
+        c = (int)x->is_pool - (int)y->is_pool;
     if (c == 0)
         c = cs_strcasecmp(x->process, y->process);
     if (c == 0) /* the incidents are in time order; keep it within a lane */
@@ -390,8 +403,7 @@ static size_t group_lanes(const struct lane_entry *entries, size_t n, struct lan
 {
     size_t count = 0;
     for (size_t i = 0; i < n; i++) {
-        if (i == 0 || cs_strcasecmp(entries[i].computer, entries[i - 1].computer) != 0 ||
-            cs_strcasecmp(entries[i].process, entries[i - 1].process) != 0)
+        if (i == 0 || !same_lane_key(&entries[i], &entries[i - 1]))
             lanes[count++] = (struct lane){.first = i};
         lanes[count - 1].count++;
     }
@@ -413,9 +425,9 @@ static int compare_lanes_by_key(const void *a, const void *b)
 }
 
 /*
- * What kind of process death a mark stands for, each with its shape.  Every incident today is
- * a crash; the IIS events (issue 10) bring hangs (WAS 5010/5011: the worker did not answer),
- * deaths without a crash record and startup failures, mapped here from the incident.
+ * What kind of process death a mark stands for, each with its shape: a crash, a hang (WAS
+ * killed a worker that did not answer its pings), a worker that died with no crash record (WAS
+ * saw it die), an ASP.NET Core app that could not start.  The IIS signatures say which.
  */
 enum mark_kind {
     MARK_CRASH,           /* circle */
@@ -430,7 +442,13 @@ static const char *const MARK_KIND_NAMES[MARK_KIND_COUNT] = {"crash", "hang", "w
 
 static enum mark_kind mark_kind_of(const struct incident *incident)
 {
-    (void)incident;
+    const char *id = incident->signature ? incident->signature->id : "";
+    if (strcmp(id, "iis-worker-hang") == 0)
+        return MARK_HANG;
+    if (strcmp(id, "iis-worker-died") == 0)
+        return MARK_WORKER_DIED;
+    if (strcmp(id, "aspnetcore-startup-failure") == 0)
+        return MARK_STARTUP_FAILURE;
     return MARK_CRASH;
 }
 
@@ -530,8 +548,8 @@ static void draw_histogram(struct html_out *o, const struct timeline *tl,
 /*
  * Rapid-Fail Protection outages: the time IIS kept an application pool stopped after too many
  * crashes, a shaded band on the pool's lane from start to end (or to the axis end, "still
- * disabled").  The IIS work (issue 10) puts them in the result; until then the list is empty
- * and outage_bands_of returns none, but the drawing is here and the lanes are keyed for it.
+ * disabled").  An outage whose pool has no lane drawn (no incident of it shown) has no band;
+ * the findings and the text report still name it.
  */
 struct outage_band {
     size_t lane; /* index among the lanes drawn */
@@ -539,13 +557,22 @@ struct outage_band {
     bool still_disabled; /* no end seen: the pool was still stopped when the log ends */
 };
 
-static size_t outage_bands_of(const struct run_result *result, struct outage_band *bands,
+static size_t outage_bands_of(const struct run_result *result, const struct lane_entry *entries,
+                              const struct lane *lanes, size_t shown, struct outage_band *bands,
                               size_t max)
 {
-    (void)result;
-    (void)bands;
-    (void)max;
-    return 0;
+    size_t count = 0;
+    for (size_t i = 0; i < result->outages.count && count < max; i++) {
+        const struct outage *out = &result->outages.items[i];
+        struct lane_entry key = {out->computer, out->app_pool, true, 0};
+        for (size_t l = 0; l < shown; l++) {
+            if (!same_lane_key(&entries[lanes[l].first], &key))
+                continue;
+            bands[count++] = (struct outage_band){l, out->disabled_at, out->ended_at, !out->ended};
+            break;
+        }
+    }
+    return count;
 }
 
 static void draw_outage_bands(struct html_out *o, const struct axis *a,
@@ -574,7 +601,7 @@ static void draw_lanes(struct html_out *o, const struct timeline *tl,
 {
     FILE *f = o->f;
     struct outage_band bands[MAX_OUTAGE_BANDS];
-    size_t band_count = outage_bands_of(o->result, bands, MAX_OUTAGE_BANDS);
+    size_t band_count = outage_bands_of(o->result, entries, lanes, shown, bands, MAX_OUTAGE_BANDS);
     for (size_t l = 0; l < shown; l++) {
         const struct lane *lane = &lanes[l];
         double top = LANE_TOP + (double)l * LANE_HEIGHT;
@@ -584,7 +611,7 @@ static void draw_lanes(struct html_out *o, const struct timeline *tl,
                 "height=\"%d\"/>\n<text class=\"lane-label\" x=\"%d\" y=\"%.1f\">",
                 l % 2 ? " odd" : "", top, SVG_WIDTH, LANE_HEIGHT, PLOT_LEFT, top + 13);
         put_plain(f, key->computer, CUT_NAME);
-        fputs(" \xc2\xb7 ", f);
+        fputs(key->is_pool ? " \xc2\xb7 pool " : " \xc2\xb7 ", f);
         put_plain(f, key->process, CUT_NAME);
         fprintf(f, " \xc2\xb7 %zu incident%s%s</text>\n", lane->count, lane->count == 1 ? "" : "s",
                 lane->histogram ? " (histogram: too many to mark one by one)" : "");
@@ -658,8 +685,10 @@ static void write_timeline(struct html_out *o)
 
     double plot_bottom = LANE_TOP + (double)shown * LANE_HEIGHT;
     fprintf(o->f,
-            "<p class=\"note\">A lane per computer and application; a mark per incident (its "
-            "tooltip says when, where and what; it links to its finding). Times in %s.</p>\n",
+            "<p class=\"note\">A lane per computer and application (an IIS worker's lane is its "
+            "application pool); a mark per incident (its tooltip says when, where and what; it "
+            "links to its finding); a shaded band while Rapid-Fail Protection kept a pool "
+            "stopped. Times in %s.</p>\n",
             o->local ? "local time" : "UTC");
     write_legend(o, kinds_seen);
     fprintf(o->f,

@@ -119,8 +119,10 @@ static void assert_nothing_injected(const cJSON *stats)
     }
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(stats, "handlers")), 0);
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(stats, "loads")), 0);
+    /* a tooltip per mark, bar and outage band, and the page's own title */
     assert_int_equal(count_of(stats, "tags", "title"),
-                     count_of(stats, "classes", "m") + count_of(stats, "classes", "bin") + 1);
+                     count_of(stats, "classes", "m") + count_of(stats, "classes", "bin") +
+                         count_of(stats, "classes", "outage") + 1);
 }
 
 /* Fails unless tidy finds the page valid HTML5, but for its known false alarm: Tidy 5.6 takes
@@ -238,7 +240,7 @@ static void test_demo_in_chromium(void **state)
     assert_int_equal(count_of(dom, "classes", "lane"), 2);
     assert_int_equal(count_of(dom, "classes", "m"), 5);
     assert_int_equal(count_of(dom, "classes", "bin"), 0);
-    assert_int_equal(count_of(dom, "classes", "outage"), 0); /* Rapid-Fail bands: issue 10 */
+    assert_int_equal(count_of(dom, "classes", "outage"), 0); /* no pool was disabled */
     const char *text = text_of(dom);
     assert_non_null(strstr(text, "Crashes: 5 incidents (4 paired) in 3 findings"));
     assert_non_null(strstr(text, "async-void-threadpool"));
@@ -275,6 +277,33 @@ static void test_demo_in_chromium(void **state)
     assert_true(cJSON_GetObjectItem(image, "colours")->valueint > 20);
     cJSON_Delete(image);
     process_result_free(&r);
+}
+
+/* ---- an IIS host: pools, hangs, Rapid-Fail outages ------------------------------------- */
+
+/* fixtures/iis_host: six lanes (five pools and one w3wp.exe whose pool no event names), a
+ * band for each of the two pools Rapid-Fail Protection disabled, and the shapes of a hang, a
+ * worker that died and an ASP.NET Core app that could not start. */
+static void test_iis_host_in_chromium(void **state)
+{
+    (void)state;
+    char html[600];
+    work_path(html, sizeof(html), "iis_host.html");
+    scan_to_html(SOURCE_DIR "/fixtures/iis_host-Application.evtx", html,
+                 SOURCE_DIR "/fixtures/iis_host-System.evtx");
+    cJSON *dom = rendered_dom(html);
+    assert_nothing_injected(dom);
+    assert_int_equal(count_of(dom, "classes", "lane"), 6);
+    assert_int_equal(count_of(dom, "classes", "outage"), 2);
+    const char *text = text_of(dom);
+    assert_non_null(strstr(text, "WEB-IIS-01 \xc2\xb7 pool ReportsPool \xc2\xb7 5 incidents"));
+    assert_non_null(strstr(text, "WEB-IIS-01 \xc2\xb7 pool LegacyPool \xc2\xb7 5 incidents"));
+    assert_non_null(strstr(text, "Rapid-Fail Protection stopped the pool from"));
+    assert_non_null(strstr(text, "and it was still disabled at"));
+    for (const char *kind = "hang\0worker died\0startup failure\0"; *kind; kind += strlen(kind) + 1)
+        assert_non_null(strstr(text, kind)); /* in the legend: each shape drawn */
+    cJSON_Delete(dom);
+    assert_valid_html5(html);
 }
 
 /* ---- hostile strings -------------------------------------------------------------------- */
@@ -521,6 +550,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_demo_in_chromium),
+        cmocka_unit_test(test_iis_host_in_chromium),
         cmocka_unit_test(test_hostile_strings_render_inert),
         cmocka_unit_test(test_storm_of_5000_under_2_mb),
         cmocka_unit_test(test_storm_of_50000_under_5_mb),

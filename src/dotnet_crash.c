@@ -6,7 +6,8 @@
  *
  *   header  line 1 is "Label: application"; the following lines whose value is version-shaped
  *           name the runtime ("v4.0.30319" is .NET Framework, "6.0.2222.6701" CoreCLR, a
- *           second number the .NET version); the next line is the description;
+ *           second number the .NET version); the next line is the description ("Label:
+ *           sentence", or Russian's "Label. sentence");
  *   blocks  a "Label: Type" or "Label: Type: message" line whose value starts with a dotted
  *           type name opens an exception; a blank line closes it; CoreCLR's " ---> Type: msg"
  *           opens an inner exception and "   --- End of inner exception stack trace ---"
@@ -144,7 +145,11 @@ static bool lines_next(struct lines *it, struct span *line)
 }
 
 /* "Label: value" split at the first ": "; "Label:" has an empty value.  A line starting with
- * a blank is never labelled (frames and " ---> " lines are indented). */
+ * a blank is never labelled (frames and " ---> " lines are indented).  Japanese Windows writes
+ * some labels with no space after the colon ("アプリケーション:w3wp.exe", "例外情報:System.X"):
+ * a colon right after a non-ASCII character ends a label too.  English and the other
+ * languages' labels end in a letter of their own script before ": ", and "System.X:y" or a
+ * URL in a message has an ASCII character before its colon, so neither is split there. */
 static bool split_label(struct span line, struct span *label, struct span *value)
 {
     if (line.n < 2 || is_blank_char(line.p[0]))
@@ -153,9 +158,13 @@ static bool split_label(struct span line, struct span *label, struct span *value
     size_t left = line.n;
     while ((colon = memchr(colon, ':', left)) != NULL) {
         size_t at = (size_t)(colon - line.p);
-        if (at > 0 && at + 1 < line.n && line.p[at + 1] == ' ') {
+        bool spaced = at > 0 && at + 1 < line.n && line.p[at + 1] == ' ';
+        bool after_wide = at > 0 && at + 1 < line.n && (unsigned char)line.p[at - 1] >= 0x80 &&
+                          !is_blank_char(line.p[at + 1]);
+        if (spaced || after_wide) {
+            size_t skip = spaced ? 2 : 1;
             *label = span_make(line.p, at);
-            *value = trim(span_make(line.p + at + 2, line.n - at - 2));
+            *value = trim(span_make(line.p + at + skip, line.n - at - skip));
             return true;
         }
         if (at > 0 && at + 1 == line.n) {
@@ -724,6 +733,19 @@ static void parse_runtime(struct parser *ps, struct lines *it)
     ps->crash->runtime = runtime.p;
 }
 
+/* Russian Windows ends the description's label with a period, not a colon ("Описание.
+ * Процесс был завершен ..."): one word, ". ", then the sentence. */
+static bool split_period_label(struct span line, struct span *value)
+{
+    size_t i = 0;
+    while (i < line.n && is_letter(line.p[i]))
+        i++;
+    if (i == 0 || i + 2 >= line.n || line.p[i] != '.' || line.p[i + 1] != ' ')
+        return false;
+    *value = trim(span_make(line.p + i + 2, line.n - i - 2));
+    return value->n > 0;
+}
+
 static void parse_header(struct parser *ps, struct lines *it)
 {
     struct span line, value, type, message;
@@ -743,7 +765,12 @@ static void parse_header(struct parser *ps, struct lines *it)
     saved = *it;
     /* A dotted type means the description line is missing and a block starts here. */
     if (next_labelled(it, &value) && value.n > 0 &&
-        !take_type(value, true, &type, &message, &has_message))
+        !take_type(value, true, &type, &message, &has_message)) {
+        ps->crash->description = span_dup(value);
+        return;
+    }
+    *it = saved;
+    if (lines_next(it, &line) && split_period_label(line, &value))
         ps->crash->description = span_dup(value);
     else
         *it = saved;

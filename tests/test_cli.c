@@ -205,6 +205,45 @@ static void check_incident(const cJSON *actual, const cJSON *expected, int index
                           cJSON_GetObjectItem(expected, "secondary_codes"), index);
 }
 
+/* "twin": the index of the incident this one is a translation of (the same crash logged by a
+ * Windows in another language): everything that classifies and groups it must be equal. */
+static void check_twin(const cJSON *incidents, const cJSON *expected, int index)
+{
+    const cJSON *twin = cJSON_GetObjectItem(expected, "twin");
+    if (twin == NULL)
+        return;
+    const cJSON *a = cJSON_GetArrayItem(incidents, index);
+    const cJSON *b = cJSON_GetArrayItem(incidents, twin->valueint);
+    if (b == NULL)
+        fail_msg("incident %d: twin %d does not exist", index, twin->valueint);
+    check_string(cJSON_GetObjectItem(cJSON_GetObjectItem(a, "signature"), "id"),
+                 cJSON_GetObjectItem(cJSON_GetObjectItem(b, "signature"), "id"), "twin signature",
+                 index);
+    check_string(cJSON_GetObjectItem(a, "fingerprint"), cJSON_GetObjectItem(b, "fingerprint"),
+                 "twin fingerprint", index);
+    const cJSON *da = cJSON_GetObjectItem(a, "dotnet"), *db = cJSON_GetObjectItem(b, "dotnet");
+    if (!cJSON_IsObject(da) || !cJSON_IsObject(db))
+        fail_msg("incident %d and its twin %d must both have a .NET side", index, twin->valueint);
+    static const char *const SAME[] = {"kind", "runtime", "exception"};
+    for (size_t i = 0; i < sizeof(SAME) / sizeof(SAME[0]); i++)
+        check_string(cJSON_GetObjectItem(da, SAME[i]), cJSON_GetObjectItem(db, SAME[i]), SAME[i],
+                     index);
+    if (strcasecmp(cJSON_GetObjectItem(a, "application")->valuestring,
+                   cJSON_GetObjectItem(b, "application")->valuestring) != 0)
+        fail_msg("incident %d: application differs from its twin's", index);
+    /* the frames are the same methods, whatever word the language puts before them */
+    const cJSON *fa = cJSON_GetObjectItem(da, "frames"), *fb = cJSON_GetObjectItem(db, "frames");
+    if (cJSON_GetArraySize(fa) != cJSON_GetArraySize(fb))
+        fail_msg("incident %d: %d frames, its twin %d", index, cJSON_GetArraySize(fa),
+                 cJSON_GetArraySize(fb));
+    char *ja = cJSON_PrintUnformatted(cJSON_GetObjectItem(da, "exceptions"));
+    char *jb = cJSON_PrintUnformatted(cJSON_GetObjectItem(db, "exceptions"));
+    if (strcmp(ja, jb) != 0)
+        fail_msg("incident %d: exceptions differ from its twin's:\n%s\n%s", index, ja, jb);
+    free(ja);
+    free(jb);
+}
+
 static void test_fixture_run(void **state)
 {
     const struct fixture_run *fx = *state;
@@ -246,8 +285,10 @@ static void test_fixture_run(void **state)
     if (cJSON_GetArraySize(actual) != cJSON_GetArraySize(expected))
         fail_msg("%d incidents, expected %d", cJSON_GetArraySize(actual),
                  cJSON_GetArraySize(expected));
-    for (int i = 0; i < cJSON_GetArraySize(expected); i++)
+    for (int i = 0; i < cJSON_GetArraySize(expected); i++) {
         check_incident(cJSON_GetArrayItem(actual, i), cJSON_GetArrayItem(expected, i), i);
+        check_twin(actual, cJSON_GetArrayItem(expected, i), i);
+    }
 
     cJSON_Delete(report);
     process_result_free(&r);
@@ -475,6 +516,90 @@ static void test_text_report_names_signature_and_fix(void **state)
     process_result_free(&r);
 }
 
+/* The text of the finding that starts with header, up to the next blank line. */
+static char *finding_block(const char *out, const char *header)
+{
+    const char *start = strstr(out, header);
+    if (start == NULL)
+        fail_msg("no finding '%s' in:\n%.2000s", header, out);
+    const char *end = strstr(start, "\n\n");
+    size_t n = end ? (size_t)(end - start) + 1 : strlen(start);
+    char *block = malloc(n + 1);
+    memcpy(block, start, n);
+    block[n] = '\0';
+    return block;
+}
+
+static void assert_has_line(const char *block, const char *line)
+{
+    if (strstr(block, line) == NULL)
+        fail_msg("missing line\n%s\nin\n%s", line, block);
+}
+
+/* Each incident with a WER report names its dumps and report folder (as logged, "\\?\" kept),
+ * the finding header the latest incident's; the App line names every version a finding spans. */
+static void test_text_report_dumps_reports_and_versions(void **state)
+{
+    (void)state;
+    struct process_result r;
+    crashsig(&r, "scan", "--color", "never", "fixtures/wer.evtx", NULL);
+    assert_int_equal(r.exit_status, 1);
+    char *pool = finding_block(r.out, "CRITICAL native-crash  w3wp.exe  3 incidents");
+    const char *wer = "\\\\?\\C:\\ProgramData\\Microsoft\\Windows\\WER\\";
+    char line[2048];
+    /* the header: the latest death's report */
+    snprintf(line, sizeof(line), "\n  Dump       %sTemp\\WER7A02.tmp.mdmp\n", wer);
+    const char *header_dump = strstr(pool, line);
+    snprintf(line, sizeof(line),
+             "\n  WER report %sReportArchive\\AppCrash_w3wp.exe_5a0fe7427d4aacd2468879b97c9254b0\n",
+             wer);
+    const char *header_report = strstr(pool, line);
+    const char *incidents = strstr(pool, "\n  Incidents\n");
+    assert_true(header_dump && header_report && incidents && header_dump < header_report &&
+                header_report < incidents);
+    /* each incident: its own dumps (the first report's and the second 1000's) and folder */
+    snprintf(
+        line, sizeof(line),
+        "  pid 7488  ntdll.dll c0000005 then c000041d  no .NET Runtime event found\n"
+        "      Dump       %sTemp\\WER7A00.tmp.mdmp\n"
+        "      Dump       %sReportQueue\\AppCrash_w3wp.exe_50c0ff2ef9ea81bbcfdef9e3ec717e6b\\"
+        "memory.hdmp\n"
+        "      Dump       %sReportQueue\\AppCrash_w3wp.exe_50c0ff2ef9ea81bbcfdef9e3ec717e6b\\"
+        "triagedump.dmp\n"
+        "      Dump       %sTemp\\WER7C00.tmp.mdmp\n"
+        "      WER report %sReportArchive\\AppCrash_w3wp.exe_50c0ff2ef9ea81bbcfdef9e3ec717e6b\n",
+        wer, wer, wer, wer, wer);
+    assert_has_line(pool, line);
+    assert_has_line(pool, "  App        10.0.17763.1  c:\\windows\\system32\\inetsrv\\w3wp.exe\n");
+    free(pool);
+    /* Server 2012 R2: no "\\?\" logged, none added; a report still queued */
+    char *billing = finding_block(r.out, "HIGH     unhandled-exception  Contoso.Billing.exe");
+    assert_has_line(billing,
+                    "\n      Dump       "
+                    "C:\\ProgramData\\Microsoft\\Windows\\WER\\Temp\\WER11B3.tmp.mdmp\n"
+                    "      WER report C:\\ProgramData\\Microsoft\\Windows\\WER\\"
+                    "ReportQueue\\AppCrash_Contoso.Billing.exe_89289f006bedadf1db9ed407423bef8a\n");
+    free(billing);
+    /* no report, no lines */
+    char *svc = finding_block(r.out, "native-crash  svchost.exe_AppXSvc  1 incident");
+    assert_null(strstr(svc, "Dump "));
+    assert_null(strstr(svc, "WER report"));
+    free(svc);
+    process_result_free(&r);
+
+    /* one crash in two releases: the latest version and path, then every version */
+    crashsig(&r, "scan", "--color", "never", "fixtures/language_twins.evtx", NULL);
+    assert_int_equal(r.exit_status, 1);
+    char *cpdt = finding_block(r.out, "unhandled-exception  CPDT.exe  2 incidents");
+    assert_has_line(cpdt, "\n  App        3.9.0.0  C:\\Program Files\\CPDT\\CPDT.exe "
+                          "(seen in 3.8.1.0 and 3.9.0.0)\n");
+    free(cpdt);
+    char *dfsvc = finding_block(r.out, "unhandled-exception  dfsvc.exe  2 incidents");
+    assert_has_line(dfsvc, "\n  App        1.0.0.0  C:\\Program Files\\dfsvc\\dfsvc.exe\n");
+    free(dfsvc);
+    process_result_free(&r);
+}
+
 static void test_directory_is_scanned_recursively(void **state)
 {
     (void)state;
@@ -528,10 +653,11 @@ int main(void)
         cmocka_unit_test(test_fail_on_threshold),
         cmocka_unit_test(test_output_file_and_never_an_input),
         cmocka_unit_test(test_text_report_names_signature_and_fix),
+        cmocka_unit_test(test_text_report_dumps_reports_and_versions),
         cmocka_unit_test(test_directory_is_scanned_recursively),
     };
-    int count = add_fixture_runs(tests, 7, 256);
-    if (count == 7) {
+    int count = add_fixture_runs(tests, 9, 256);
+    if (count == 9) {
         fprintf(stderr, "no fixture has an \"expect\" section: nothing to check\n");
         return 1;
     }

@@ -328,6 +328,114 @@ static void test_spanish(void **state)
     dotnet_crash_free(&c);
 }
 
+/* A .NET Framework 4 header: the application, the runtime and the description sentence. */
+static void assert_framework_header(const struct dotnet_crash *c, const char *application,
+                                    const char *description)
+{
+    assert_string_equal(c->application, application);
+    assert_non_null(c->runtime);
+    assert_string_equal(c->runtime, "Framework v4.0.30319");
+    assert_non_null(c->description);
+    assert_string_equal(c->description, description);
+}
+
+/* Russian ends the description's label with a period ("Описание."), and writes FailFast-era
+ * "Стек:" between the type and its frames (github.com/canton7/SyncTrayzor/issues/112). */
+static void test_russian(void **state)
+{
+    (void)state;
+    const char *text = "Приложение: SyncTrayzor.exe\r\n"
+                       "Версия платформы: v4.0.30319\r\n"
+                       "Описание. Процесс был завершен из-за необработанного исключения.\r\n"
+                       "Сведения об исключении: Stylet.Xaml.ActionNotSetException\r\n"
+                       "Стек:\r\n"
+                       "   в Stylet.Xaml.CommandAction.Execute(System.Object)\r\n"
+                       "   в System.Threading.SynchronizationContext.WaitHelper(IntPtr[], Boolean, "
+                       "Int32)\r\n";
+    struct dotnet_crash c;
+    parse_ok(text, 1026, &c);
+    assert_framework_header(&c, "SyncTrayzor.exe",
+                            "Процесс был завершен из-за необработанного исключения.");
+    assert_int_equal(c.kind, DOTNET_KIND_UNHANDLED_EXCEPTION);
+    assert_int_equal(c.exception_count, 1);
+    assert_string_equal(c.exceptions[0].type, "Stylet.Xaml.ActionNotSetException");
+    assert_int_equal(c.exceptions[0].frame_count, 2);
+    assert_string_equal(c.exceptions[0].frames[0].method,
+                        "Stylet.Xaml.CommandAction.Execute(System.Object)");
+    dotnet_crash_free(&c);
+
+    /* Only the description's slot takes "Word. sentence": a type-shaped line still opens a
+     * block when the description is missing, and prose after the header stays prose. */
+    parse_ok("Приложение: a.exe\nВерсия платформы: v4.0.30319\n"
+             "Сведения об исключении: System.Exception\n   в A.B.C()\n",
+             1026, &c);
+    assert_null(c.description);
+    assert_int_equal(c.exception_count, 1);
+    dotnet_crash_free(&c);
+}
+
+/* Chinese: ASCII colons and spaces in the labels, full-width punctuation only inside the
+ * sentence (github.com/UserUnknownFactor/GARbro2/issues/2). */
+static void test_chinese(void **state)
+{
+    (void)state;
+    const char *text =
+        "应用程序: GARbro.GUI.exe\n"
+        "Framework 版本: v4.0.30319\n"
+        "说明: 由于未经处理的异常，进程终止。\n"
+        "异常信息: GameRes.InvalidFormatException\n"
+        "   在 GARbro.GUI.VideoPreviewControl.MediaPlayer_MediaFailed(System.Object, "
+        "System.Windows.ExceptionRoutedEventArgs)\n"
+        "\n"
+        "异常信息: System.Reflection.TargetInvocationException\n"
+        "   在 System.RuntimeMethodHandle.InvokeMethod(System.Object, System.Object[], "
+        "System.Signature, Boolean)\n";
+    struct dotnet_crash c;
+    parse_ok(text, 1026, &c);
+    assert_framework_header(&c, "GARbro.GUI.exe", "由于未经处理的异常，进程终止。");
+    assert_int_equal(c.exception_count, 2);
+    assert_string_equal(dotnet_crash_innermost(&c)->type, "GameRes.InvalidFormatException");
+    assert_string_equal(dotnet_crash_outermost(&c)->type,
+                        "System.Reflection.TargetInvocationException");
+    dotnet_crash_free(&c);
+}
+
+/* Japanese writes "アプリケーション:" and "例外情報:" with no space after the colon, "説明: "
+ * with one (github.com/Grabacr07/KanColleViewer/issues/185). */
+static void test_japanese(void **state)
+{
+    (void)state;
+    const char *text = "アプリケーション:KanColleViewer.exe\n"
+                       "フレームワークのバージョン:v4.0.30319\n"
+                       "説明: ハンドルされない例外のため、プロセスが中止されました。\n"
+                       "例外情報:System.TypeInitializationException\n"
+                       "スタック:\n"
+                       "   場所 MS.Internal.Text.DynamicPropertyReader.GetTypeface("
+                       "System.Windows.DependencyObject)\n"
+                       "   場所 System.Windows.Controls.TextBlock.GetLineProperties()\n";
+    struct dotnet_crash c;
+    parse_ok(text, 1026, &c);
+    assert_framework_header(&c, "KanColleViewer.exe",
+                            "ハンドルされない例外のため、プロセスが中止されました。");
+    /* not a stack overflow by elimination: the block is found */
+    assert_int_equal(c.kind, DOTNET_KIND_UNHANDLED_EXCEPTION);
+    assert_int_equal(c.exception_count, 1);
+    assert_string_equal(c.exceptions[0].type, "System.TypeInitializationException");
+    assert_int_equal(c.exceptions[0].frame_count, 2);
+    dotnet_crash_free(&c);
+
+    /* An ASCII character before a colon with no space is no label: "System.X:y" stays one
+     * value, so a CoreCLR "Type: message" still splits at its ": ". */
+    parse_ok("Application: a.exe\nCoreCLR Version: 6.0.2222.6701\n.NET Version: 6.0.22\n"
+             "Description: The process was terminated due to an unhandled exception.\n"
+             "Exception Info: System.UriFormatException: Invalid URI: http:x\n"
+             "   at A.B.C()\n",
+             1026, &c);
+    assert_string_equal(c.exceptions[0].type, "System.UriFormatException");
+    assert_string_equal(c.exceptions[0].message, "Invalid URI: http:x");
+    dotnet_crash_free(&c);
+}
+
 /* A localized CoreCLR source suffix is dropped from the method too. */
 static void test_localized_source_suffix(void **state)
 {
@@ -1188,6 +1296,9 @@ int main(void)
         cmocka_unit_test(test_german),
         cmocka_unit_test(test_french),
         cmocka_unit_test(test_spanish),
+        cmocka_unit_test(test_russian),
+        cmocka_unit_test(test_chinese),
+        cmocka_unit_test(test_japanese),
         cmocka_unit_test(test_localized_source_suffix),
         cmocka_unit_test(test_framework_blocks_innermost_first),
         cmocka_unit_test(test_coreclr_nesting_innermost_first),

@@ -19,7 +19,7 @@
 
 const char CLI_USAGE[] =
     "Usage: crashsig scan [OPTIONS] PATH...\n"
-    "       crashsig scan [OPTIONS] --live CHANNEL [PATH...]\n"
+    "       crashsig scan [OPTIONS] --live [CHANNEL] [PATH...]\n"
     "       crashsig signatures\n"
     "       crashsig explain SIGNATURE-ID\n"
     "       crashsig --help | --version\n"
@@ -54,9 +54,11 @@ const char CLI_USAGE[] =
     "      --state FILE       report only what no earlier run with this FILE reported,\n"
     "                         per log (computer and channel); FILE is locked while in use\n"
     "      --reset-state      with --state: forget what FILE remembers and start over\n"
-    "      --live CHANNEL     Windows only: scan the running event log's Application,\n"
+    "      --live [CHANNEL]   Windows only: scan the running event log's Application,\n"
     "                         System or ForwardedEvents channel (exported to a temporary\n"
-    "                         file that is removed afterwards); may be repeated\n"
+    "                         file that is removed afterwards); may be repeated or a\n"
+    "                         comma list; without CHANNEL: Application and System, the\n"
+    "                         two logs an IIS host's crashes and outages are in\n"
     "\n"
     "Filters (on incidents, after pairing):\n"
     "      --since TIME       at or after TIME: 24h, 7d (back from now) or ISO 8601\n"
@@ -246,6 +248,59 @@ static int add_live_channel(struct scan_command *opt, const char *name)
     return 0;
 }
 
+/* --live Application,System: each channel of the list. */
+static int add_live_channels(struct scan_command *opt, const char *list)
+{
+    char name[64];
+    for (const char *p = list;; p++) {
+        size_t n = strcspn(p, ",");
+        if (n >= sizeof(name))
+            return cli_usage_error("bad --live '%s' (%s)", list, live_export_channel_list());
+        memcpy(name, p, n);
+        name[n] = '\0';
+        if (add_live_channel(opt, name) != 0)
+            return RUN_TROUBLE;
+        p += n;
+        if (*p == '\0')
+            return 0;
+    }
+}
+
+/* A bare --live, with no channel after it, means the two logs an IIS host's story is in: the
+ * Application log's crashes and the System log's pools, hangs and outages.  getopt cannot
+ * take an optional value as the next word, so the word is looked at here. */
+#define LIVE_DEFAULT "--live=Application,System"
+
+/* True when word is a channel, or a comma list that starts with one. */
+static bool names_a_channel(const char *word)
+{
+    char name[64];
+    size_t n = strcspn(word, ",");
+    if (n >= sizeof(name))
+        return false;
+    memcpy(name, word, n);
+    name[n] = '\0';
+    return live_export_channel_name(name) != NULL;
+}
+
+/* The word after a bare --live is its channel unless it is an option or names a file or
+ * folder: a misspelt channel (--live Sytem) stays an error about the channel. */
+static bool takes_no_channel(const char *next)
+{
+    struct platform_file_info info;
+    if (next == NULL || next[0] == '-')
+        return true;
+    return !names_a_channel(next) && platform_file_info(next, true, &info, NULL) == 0 &&
+           info.kind != PLATFORM_MISSING;
+}
+
+static void default_live_channels(int argc, char **argv)
+{
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strcmp(argv[i], "--live") == 0 && takes_no_channel(argv[i + 1]))
+            argv[i] = (char *)LIVE_DEFAULT;
+}
+
 /* Edit distance of two short words (Levenshtein), capped: only small distances matter. */
 static size_t edit_distance(const char *a, const char *b)
 {
@@ -378,7 +433,7 @@ static int handle_option(int c, const char *arg, char **argv, struct scan_comman
     case OPT_SIGNATURE:
         return add_glob(&opt->signatures, "signature", arg);
     case OPT_LIVE:
-        return add_live_channel(opt, arg);
+        return add_live_channels(opt, arg);
     case 'h':
         fputs(CLI_USAGE, stdout);
         return -1;
@@ -400,6 +455,7 @@ int cli_parse_scan(int argc, char **argv, struct scan_command *opt)
     int c;
     optind = 1;
     opterr = 0;
+    default_live_channels(argc, argv);
     while ((c = getopt_long(argc, argv, ":f:o:w:j:hv", LONG_OPTIONS, NULL)) != -1) {
         int rc = handle_option(c, optarg, argv, opt);
         if (rc != 0)

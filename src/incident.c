@@ -28,6 +28,11 @@ int severity_from_name(const char *name, enum severity *out)
 
 const char *incident_computer(const struct incident *incident)
 {
+    return incident->computer ? incident->computer : incident_logged_computer(incident);
+}
+
+const char *incident_logged_computer(const struct incident *incident)
+{
     if (incident->dotnet)
         return incident->dotnet->event.computer;
     return incident->app_error ? incident->app_error->event.computer : "";
@@ -89,12 +94,20 @@ void app_error_event_free(struct app_error_event *ev)
     free(ev);
 }
 
+void incident_free_members(struct incident *incident)
+{
+    dotnet_event_free(incident->dotnet);
+    app_error_event_free(incident->app_error);
+    free(incident->computer);
+    incident->dotnet = NULL;
+    incident->app_error = NULL;
+    incident->computer = NULL;
+}
+
 void incident_list_free(struct incident_list *list)
 {
-    for (size_t i = 0; i < list->count; i++) {
-        dotnet_event_free(list->items[i].dotnet);
-        app_error_event_free(list->items[i].app_error);
-    }
+    for (size_t i = 0; i < list->count; i++)
+        incident_free_members(&list->items[i]);
     free(list->items);
     memset(list, 0, sizeof(*list));
 }

@@ -3,7 +3,8 @@
  *
  *     inputs_expand -> plan (ranges of chunks, or whole files) -> workers (scan_worker.c:
  *     the reader) -> frames merged in file and chunk order -> event_dispatch (the parsers)
- *     -> correlator -> catalog_classify -> incident_fingerprint -> findings_group
+ *     -> correlator -> computer_names_canonicalize -> catalog_classify -> incident_fingerprint
+ *     -> findings_group
  *
  * The reading happens in worker processes (workers.h), several at a time with --jobs, so that
  * a crash or a hang inside libevtx costs one input, not the scan; scan_job.h says why the
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crashsig/computer_names.h"
 #include "crashsig/event_sources.h"
 #include "crashsig/platform.h"
 #include "crashsig/timeutil.h"
@@ -376,6 +378,8 @@ int scan_run(const struct scan_options *options, const char *const *paths, size_
     scan_carried_events(&dispatch, options);
     correlator_finish(dispatch.correlator, &result->incidents);
     correlator_free(dispatch.correlator);
+    /* after pairing (the correlator joins host parts itself), before grouping and filters */
+    computer_names_canonicalize(&result->incidents);
 
     if (classify_all(options->catalog, &result->incidents, err) != 0)
         return -1;

@@ -59,6 +59,9 @@ struct incident {
     struct app_error_event *app_error; /* owned; NULL when no 1000 was found */
     bool paired;                       /* both sides present */
     int64_t gap_ms; /* app_error time minus dotnet time, when paired (normally >= 0) */
+    /* The machine's canonical name when the log wrote another form of it ("WEB01" of
+     * "WEB01.contoso.local"; computer_names.h); owned, NULL when the logged name is it. */
+    char *computer;
 
     /* Classification, filled after correlation. */
     const struct signature *signature;
@@ -74,7 +77,10 @@ struct incident_list {
     struct incident *items;
 };
 
+/* The computer an incident is reported under: its canonical name (computer_names.h). */
 const char *incident_computer(const struct incident *incident);
+/* The computer as the incident's first event wrote it. */
+const char *incident_logged_computer(const struct incident *incident);
 const char *incident_application(const struct incident *incident);
 /* The file name of the 1000's application path ("svchost.exe" for a service-tagged
  * "svchost.exe_AppXSvc"), or NULL when the 1000 names no path. */
@@ -85,6 +91,8 @@ cs_filetime incident_time(const struct incident *incident);
 /* Appends a copy of *incident (taking ownership of its events); returns the stored item. */
 struct incident *incident_list_push(struct incident_list *list, const struct incident *incident);
 void incident_list_free(struct incident_list *list);
+/* Frees what one incident owns (its events, its canonical computer name). */
+void incident_free_members(struct incident *incident);
 
 void dotnet_event_free(struct dotnet_event *ev); /* frees members and ev */
 void app_error_event_free(struct app_error_event *ev);

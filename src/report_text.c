@@ -763,7 +763,8 @@ static void print_overview_detail(struct text_out *o, const struct run_result *r
 {
     switch (overview_detail(result, f)) {
     case DETAIL_USER_FRAME:
-        fputs("  in ", o->f);
+        /* "at": the readable name may begin "async lambda in ..." */
+        fputs("  at ", o->f);
         put_safe(o, f->user_frame_readable ? f->user_frame_readable : "(no user code)");
         break;
     case DETAIL_MODULE: {

@@ -809,9 +809,9 @@ static void test_text_wording(void **unused)
     process_result_free(&r);
     /* two findings of one application and exception: the user frame tells them apart */
     CRASHSIG(&r, "scan", COMPUTER_NAMES);
-    expect_in(r.out, "System.NullReferenceException  in Contoso.Worker.Jobs.Mailer.SendQueued("
+    expect_in(r.out, "System.NullReferenceException  at Contoso.Worker.Jobs.Mailer.SendQueued("
                      "System.Object)\n");
-    expect_in(r.out, "System.NullReferenceException  in Contoso.Worker.Jobs.Billing.Flush("
+    expect_in(r.out, "System.NullReferenceException  at Contoso.Worker.Jobs.Billing.Flush("
                      "System.Object)\n");
     expect_in(r.out, "  Source     C:\\src\\Worker\\Jobs\\Billing.cs, line 88\n");
     process_result_free(&r);

@@ -50,6 +50,26 @@ const struct dotnet_frame *incident_user_frame(const struct incident *incident)
     return first_user_frame(crash->stack_frames, crash->stack_frame_count);
 }
 
+char *incident_user_frame_readable(const struct incident *incident)
+{
+    const struct dotnet_frame *frame = incident_user_frame(incident);
+    if (frame == NULL)
+        return NULL;
+    char *readable = frame_name_readable(frame->method);
+    return readable ? readable : cs_strdup(frame->method);
+}
+
+/* The frame whose method a developer changes: the first user-code frame among those that
+ * identified the signature (the async lambda of async-void-threadpool, not the helper it
+ * called that threw), else the user frame. */
+static const struct dotnet_frame *fix_frame(const struct incident *incident)
+{
+    for (size_t i = 0; i < incident->matched_count; i++)
+        if (!dotnet_frame_is_framework(incident->matched[i]))
+            return incident->matched[i];
+    return incident_user_frame(incident);
+}
+
 /* The exception type a .NET crash is fingerprinted and reported by: the innermost's. */
 static const char *root_exception_type(const struct incident *incident)
 {
@@ -254,6 +274,10 @@ static void build_finding(const struct incident_list *incidents, const struct in
     f->exception = finding_exception(first);
     const struct dotnet_frame *frame = incident_user_frame(first);
     f->user_frame = frame ? frame->method : NULL;
+    f->user_frame_readable = incident_user_frame_readable(first);
+    const struct dotnet_frame *to_fix = fix_frame(first);
+    f->fix_in = to_fix ? frame_name_owner(to_fix->method) : NULL;
+    f->fix_frame = to_fix;
     f->count = count;
     f->first = keys[0].time;
     f->last = keys[count - 1].time;
@@ -314,6 +338,8 @@ void finding_list_free(struct finding_list *list)
         free(f->app_pools);
         free(f->site_ids);
         free((void *)f->exception); /* owned: a code has no string in the incident to borrow */
+        free(f->user_frame_readable);
+        free(f->fix_in);
     }
     free(list->items);
     memset(list, 0, sizeof(*list));

@@ -37,6 +37,11 @@ const struct event *incident_event(const struct incident *incident)
 
 const char *incident_computer(const struct incident *incident)
 {
+    return incident->computer ? incident->computer : incident_logged_computer(incident);
+}
+
+const char *incident_logged_computer(const struct incident *incident)
+{
     const struct event *ev = incident_event(incident);
     return ev && ev->computer ? ev->computer : "";
 }
@@ -116,13 +121,22 @@ void app_error_event_free(struct app_error_event *ev)
     free(ev);
 }
 
+void incident_free_members(struct incident *incident)
+{
+    dotnet_event_free(incident->dotnet);
+    app_error_event_free(incident->app_error);
+    incident_iis_free(incident->iis);
+    free(incident->computer);
+    incident->dotnet = NULL;
+    incident->app_error = NULL;
+    incident->iis = NULL;
+    incident->computer = NULL;
+}
+
 void incident_list_free(struct incident_list *list)
 {
-    for (size_t i = 0; i < list->count; i++) {
-        dotnet_event_free(list->items[i].dotnet);
-        app_error_event_free(list->items[i].app_error);
-        incident_iis_free(list->items[i].iis);
-    }
+    for (size_t i = 0; i < list->count; i++)
+        incident_free_members(&list->items[i]);
     free(list->items);
     memset(list, 0, sizeof(*list));
 }

@@ -125,8 +125,9 @@ static void warn_unreadable(struct input_report *report, bool recovered, uint64_
                 text + used, sizeof(text) - used, "%srecord %llu in chunk %llu", i ? ", " : "",
                 (unsigned long long)u->record_id, (unsigned long long)u->chunk);
     }
-    input_report_warn(report, "%llu %srecords could not be parsed: %s%s", (unsigned long long)total,
-                      recovered ? "recovered " : "", text, total > count ? ", ..." : "");
+    input_report_warn(report, "%llu %srecord%s could not be parsed: %s%s",
+                      (unsigned long long)total, recovered ? "recovered " : "",
+                      total == 1 ? "" : "s", text, total > count ? ", ..." : "");
 }
 
 /* Damage and unreadable lists of all ranges, the first READER_MAX_LISTED of each. */

@@ -14,6 +14,7 @@
 
 #include <cJSON.h>
 
+#include "crashsig/frame_names.h"
 #include "crashsig/signatures.h"
 #include "report_util.h"
 #include "json_write.h"
@@ -47,6 +48,28 @@ static cJSON *frames_array(const struct dotnet_frame *frames, size_t count)
     cJSON *array = cJSON_CreateArray();
     for (size_t i = 0; i < count; i++)
         cJSON_AddItemToArray(array, report_json_text(frames[i].text));
+    return array;
+}
+
+/* Parallel to frames_array: {"file", "line"} where a frame names its source (" in
+ * C:\src\A.cs:line 41", in any language of Windows), else null, so "frames" stays an array of
+ * strings for the consumers that read it. */
+static cJSON *frame_locations_array(const struct dotnet_frame *frames, size_t count)
+{
+    cJSON *array = cJSON_CreateArray();
+    for (size_t i = 0; i < count; i++) {
+        char *file;
+        unsigned long line;
+        if (!frame_source_location(&frames[i], &file, &line)) {
+            cJSON_AddItemToArray(array, cJSON_CreateNull());
+            continue;
+        }
+        cJSON *location = cJSON_CreateObject();
+        add_text(location, "file", file);
+        cJSON_AddNumberToObject(location, "line", (double)line);
+        cJSON_AddItemToArray(array, location);
+        free(file);
+    }
     return array;
 }
 
@@ -90,6 +113,7 @@ static cJSON *dotnet_object(const struct incident *incident)
     size_t count;
     const struct dotnet_frame *frames = dotnet_crash_thread_frames(crash, &count);
     cJSON_AddItemToObject(obj, "frames", frames_array(frames, count));
+    cJSON_AddItemToObject(obj, "frame_locations", frame_locations_array(frames, count));
     cJSON *matched = cJSON_AddArrayToObject(obj, "matched_frames");
     for (size_t i = 0; i < incident->matched_count; i++)
         cJSON_AddItemToArray(matched, report_json_text(incident->matched[i]->text));
@@ -101,6 +125,8 @@ static cJSON *dotnet_object(const struct incident *incident)
         add_text(e, "type", ex->type);
         add_string_or_null(e, "message", ex->message);
         cJSON_AddItemToObject(e, "frames", frames_array(ex->frames, ex->frame_count));
+        cJSON_AddItemToObject(e, "frame_locations",
+                              frame_locations_array(ex->frames, ex->frame_count));
         cJSON_AddItemToArray(exceptions, e);
     }
     cJSON_AddBoolToObject(obj, "truncated", crash->truncated);
@@ -233,6 +259,9 @@ cJSON *report_json_incident(const struct incident *incident)
 {
     cJSON *obj = cJSON_CreateObject();
     add_text(obj, "computer", incident_computer(incident));
+    /* the name as the log wrote it, when the report uses the machine's canonical name */
+    add_string_or_null(obj, "computer_logged",
+                       incident->computer ? incident_logged_computer(incident) : NULL);
     add_text(obj, "application", incident_application(incident));
     add_time(obj, "time", incident_time(incident));
     cJSON_AddItemToObject(obj, "signature",
@@ -247,6 +276,11 @@ cJSON *report_json_incident(const struct incident *incident)
         cJSON_AddNullToObject(obj, "gap_ms");
     cJSON_AddStringToObject(obj, "fingerprint", incident->fingerprint);
     cJSON_AddItemToObject(obj, "iis", iis_object(incident));
+    const struct dotnet_frame *user = incident_user_frame(incident);
+    add_string_or_null(obj, "user_frame", user ? user->method : NULL);
+    char *readable = incident_user_frame_readable(incident);
+    add_string_or_null(obj, "user_frame_readable", readable);
+    free(readable);
     return obj;
 }
 
@@ -259,6 +293,8 @@ static cJSON *finding_object(const struct finding *f, bool known)
     add_text(obj, "application", f->application);
     add_string_or_null(obj, "exception", f->exception);
     add_string_or_null(obj, "user_frame", f->user_frame);
+    add_string_or_null(obj, "user_frame_readable", f->user_frame_readable);
+    add_string_or_null(obj, "fix_in", f->fix_in);
     cJSON_AddNumberToObject(obj, "count", (double)f->count);
     add_time(obj, "first", f->first);
     add_time(obj, "last", f->last);

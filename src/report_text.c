@@ -15,8 +15,10 @@
  */
 #include "report_writers.h"
 
+#include <stdlib.h>
 #include <string.h>
 
+#include "crashsig/frame_names.h"
 #include "crashsig/signatures.h"
 #include "report_util.h"
 
@@ -26,6 +28,8 @@
 #define OVERVIEW_APP_WIDTH 28
 #define OVERVIEW_LISTED    15
 #define WRAP_COLUMN        92
+/* The code Windows reports for every managed exception that kills a process ("CCR" + 0xe0). */
+#define CLR_EXCEPTION_CODE 0xe0434352u
 
 struct text_out {
     FILE *f;
@@ -148,6 +152,19 @@ static void put_wrapped(struct text_out *o, const char *text, int indent)
     fputc('\n', o->f);
 }
 
+/* A time to the millisecond: people compare crashes by the second, the gap by the
+ * millisecond; the 100 ns ticks are noise here (JSON keeps them). */
+static void format_time_ms(struct text_out *o, cs_filetime t, char text[CS_LOCAL_TIME_SIZE])
+{
+    report_format_time(t, o->local, text);
+    char *dot = strchr(text, '.');
+    if (dot == NULL)
+        return;
+    size_t digits = strspn(dot + 1, "0123456789");
+    if (digits > 3)
+        memmove(dot + 4, dot + 1 + digits, strlen(dot + 1 + digits) + 1);
+}
+
 /* "Dump  \\?\C:\...\memory.hdmp" and "WER report  <folder>", indented, when the
  * incident has a Windows Error Reporting report. */
 static void print_wer(struct text_out *o, const struct incident *incident, int indent)
@@ -198,7 +215,7 @@ static void print_iis_detail(struct text_out *o, const struct incident *incident
 static void print_incident_line(struct text_out *o, const struct incident *incident)
 {
     char when[CS_LOCAL_TIME_SIZE];
-    report_format_time(incident_time(incident), o->local, when);
+    format_time_ms(o, incident_time(incident), when);
     fprintf(o->f, "    %s  ", when);
     put_safe(o, incident_computer(incident));
     if (incident->app_error) {
@@ -219,10 +236,12 @@ static void print_incident_line(struct text_out *o, const struct incident *incid
             fprintf(o->f, " then %s", ae->secondary[i].has_exception_code ? code : "?");
         }
     }
+    /* "the 1000 came": a bare "1000 180 ms" reads as one number */
     if (incident->paired && incident->gap_ms >= 0)
-        fprintf(o->f, "  1000 %lld ms after the .NET event", (long long)incident->gap_ms);
+        fprintf(o->f, "  the 1000 came %lld ms after the .NET event", (long long)incident->gap_ms);
     else if (incident->paired)
-        fprintf(o->f, "  1000 %lld ms before the .NET event", -(long long)incident->gap_ms);
+        fprintf(o->f, "  the 1000 came %lld ms before the .NET event",
+                -(long long)incident->gap_ms);
     else if (incident->dotnet)
         fputs("  no Application Error 1000 found", o->f);
     else if (incident->app_error)
@@ -249,13 +268,20 @@ static void print_stack(struct text_out *o, const struct incident *incident, siz
         dotnet_crash_thread_frames(&incident->dotnet->crash, &count);
     if (count == 0)
         return;
-    fputs("  Stack      (> marks the frames that identify the signature)\n", o->f);
     /* Show the top and the bottom: the top says where it failed, the bottom which thread. */
     size_t head = count <= max_frames ? count : max_frames / 2;
     size_t tail_start = count <= max_frames ? count : count - (max_frames - head);
+    bool any_marked = false;
+    for (size_t i = 0; i < count; i++)
+        any_marked |= (i < head || i >= tail_start) && is_matched(incident, &frames[i]);
+    /* the legend only when a '>' follows: a legend for nothing reads as a missing mark */
+    fputs(any_marked ? "  Stack      (> marks the frames that identify the signature)\n"
+                     : "  Stack\n",
+          o->f);
     for (size_t i = 0; i < count; i++) {
         if (i == head && head < tail_start) {
-            fprintf(o->f, "               ... %zu more frames ...\n", tail_start - head);
+            fprintf(o->f, "               ... %zu more frame%s ...\n", tail_start - head,
+                    tail_start - head == 1 ? "" : "s");
             i = tail_start;
         }
         bool marked = is_matched(incident, &frames[i]);
@@ -332,18 +358,54 @@ static void print_exception(struct text_out *o, const struct incident *incident,
     }
     if (with_fault) {
         const struct app_error *fault = &with_fault->app_error->fault;
+        const char *module = fault->module_name ? fault->module_name : "(unknown module)";
         fputs("  Died in    ", o->f);
-        put_safe(o, fault->module_name ? fault->module_name : "(unknown module)");
-        if (fault->has_exception_code) {
-            char code[9];
-            app_error_format_code(fault->exception_code, code);
-            fprintf(o->f, ", exception code 0x%s", code);
+        if (fault->has_exception_code && fault->exception_code == CLR_EXCEPTION_CODE) {
+            /* every managed exception leaves through RaiseException: KERNELBASE is the
+             * messenger, not the culprit */
+            fputs("managed exception (e0434352) raised through ", o->f);
+            put_safe(o, module);
+        } else {
+            put_safe(o, module);
+            if (fault->has_exception_code) {
+                char code[9];
+                app_error_format_code(fault->exception_code, code);
+                fprintf(o->f, ", exception code 0x%s", code);
+            }
         }
         if (fault->faulting_offset) {
             fputs(" at offset 0x", o->f);
             put_safe(o, fault->faulting_offset);
         }
         fputc('\n', o->f);
+    }
+}
+
+/* "  User code  Contoso.Orders.StockLevel.EnsureValid(), called from async lambda in
+ * Contoso.Orders.InventorySync.RunAll" and its source file and line when the stack has them:
+ * the developer's code in words, not the compiler's names. */
+static void print_user_code(struct text_out *o, const struct finding *f,
+                            const struct incident *latest)
+{
+    if (f->user_frame_readable == NULL)
+        return;
+    fputs("  User code  ", o->f);
+    put_safe(o, f->user_frame_readable);
+    const struct dotnet_frame *user = incident_user_frame(latest);
+    if (f->fix_frame && f->user_frame && strcmp(f->fix_frame->method, f->user_frame) != 0) {
+        char *readable = frame_name_readable(f->fix_frame->method);
+        fputs("\n             called from ", o->f);
+        put_safe(o, readable ? readable : f->fix_frame->method);
+        free(readable);
+    }
+    fputc('\n', o->f);
+    char *file;
+    unsigned long line;
+    if (user && frame_source_location(user, &file, &line)) {
+        fputs("  Source     ", o->f);
+        put_safe(o, file);
+        fprintf(o->f, ", line %lu\n", line);
+        free(file);
     }
 }
 
@@ -457,6 +519,7 @@ static void print_finding(struct text_out *o, const struct run_result *result,
         with_fault = incident->app_error ? incident : NULL;
     }
     print_exception(o, latest, with_fault);
+    print_user_code(o, f, latest);
     print_app_identity(o, result, f, with_fault);
     for (size_t i = f->count; i-- > 0;) {
         const struct incident *incident = &result->incidents.items[f->incidents[i]];
@@ -482,24 +545,37 @@ static void print_finding(struct text_out *o, const struct run_result *result,
         print_incident_line(o, &result->incidents.items[f->incidents[i]]);
     if (shown < f->count) {
         char first[CS_LOCAL_TIME_SIZE];
-        report_format_time(f->first, o->local, first);
+        format_time_ms(o, f->first, first);
         fprintf(o->f, "    ... and %zu earlier, the first at %s\n", f->count - shown, first);
     }
     print_stack(o, latest, max_frames);
     if (explain) {
         fputs("  Why        ", o->f);
         put_wrapped(o, sig->explanation, 13);
-        fputs("  Fix        ", o->f);
+        if (f->fix_in) {
+            fputs("  Fix in ", o->f);
+            put_safe(o, f->fix_in);
+            fputs(":\n             ", o->f);
+        } else {
+            fputs("  Fix        ", o->f);
+        }
         put_wrapped(o, sig->fix, 13);
     } else {
-        fprintf(o->f, "  Why, Fix   as for %s above\n", sig->id);
+        fprintf(o->f, "  Why, Fix   as for %s above", sig->id);
+        if (f->fix_in) {
+            fputs("; fix in ", o->f);
+            put_safe(o, f->fix_in);
+        }
+        fputc('\n', o->f);
     }
     fputc('\n', o->f);
 }
 
-/* Unreadable inputs always; damage warnings unless they are summarized after the report. */
-static void print_inputs(struct text_out *o, const struct run_result *result, bool warnings)
+/* Unreadable inputs always; damage warnings unless they are summarized after the report.
+ * Returns the number of lines written. */
+static size_t print_inputs(struct text_out *o, const struct run_result *result, bool warnings)
 {
+    size_t lines = 0;
     for (size_t i = 0; i < result->input_count; i++) {
         const struct input_report *in = &result->inputs[i];
         if (in->status == INPUT_ERROR) {
@@ -508,6 +584,7 @@ static void print_inputs(struct text_out *o, const struct run_result *result, bo
             fputs(": ", o->f);
             put_safe(o, in->error);
             fputc('\n', o->f);
+            lines++;
         }
         for (size_t k = 0; warnings && k < in->warning_count; k++) {
             fputs("warning: ", o->f);
@@ -515,8 +592,10 @@ static void print_inputs(struct text_out *o, const struct run_result *result, bo
             fputs(": ", o->f);
             put_safe(o, in->warnings[k]);
             fputc('\n', o->f);
+            lines++;
         }
     }
+    return lines;
 }
 
 /* The kinds of damage warning a summary counts logs by (reader.c words them). */
@@ -558,23 +637,24 @@ static void print_warning_summary(struct text_out *o, const struct run_result *r
     }
     if (any == 0)
         return;
-    static const char *const words[WARNING_KINDS] = {"copied while Windows had them open (dirty)",
-                                                     "a damaged file header", "damaged chunks",
-                                                     "unreadable records", "other warnings"};
+    /* what the logs of each kind had; the dirty ones were copied, see below */
+    static const char *const had[WARNING_KINDS] = {NULL, "a damaged file header", "damaged chunks",
+                                                   "unreadable records", "other warnings"};
     const char *sep = "";
     for (int kind = 0; kind < WARNING_KINDS; kind++) {
-        if (logs[kind] == 0)
+        size_t n = logs[kind];
+        if (n == 0)
             continue;
         if (sep[0] == '\0')
-            fprintf(o->f, "%zu of %zu log%s %s %s", logs[kind], result->input_count,
-                    result->input_count == 1 ? "" : "s", logs[kind] == 1 ? "was" : "were", "");
+            fprintf(o->f, "%zu of %zu log%s ", n, result->input_count,
+                    result->input_count == 1 ? "" : "s");
         else
-            fprintf(o->f, "%s%zu ", sep, logs[kind]);
-        fprintf(o->f, "%s%s",
-                kind == WARNING_DIRTY ? ""
-                : sep[0]              ? "had "
-                                      : "damaged: ",
-                words[kind]);
+            fprintf(o->f, "%s%zu ", sep, n);
+        if (kind == WARNING_DIRTY)
+            fprintf(o->f, "%s copied while Windows had %s open (dirty)", n == 1 ? "was" : "were",
+                    n == 1 ? "it" : "them");
+        else
+            fprintf(o->f, "had %s", had[kind]);
         sep = "; ";
     }
     fputs(": crashsig -v lists them.\n", o->f);
@@ -649,7 +729,7 @@ static void print_known(struct text_out *o, const struct run_result *result)
         header = true;
         const struct finding *f = &result->findings.items[i];
         char last[CS_LOCAL_TIME_SIZE];
-        report_format_time(f->last, o->local, last);
+        format_time_ms(o, f->last, last);
         fputs("  ", o->f);
         print_finding_header(o, f);
         fprintf(o->f, "  last %s\n", last);
@@ -680,6 +760,84 @@ static void put_time_to_seconds(struct text_out *o, cs_filetime t)
         memmove(dot, rest, strlen(rest) + 1);
     }
     fputs(text, o->f);
+}
+
+static bool same_text(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* Two overview lines would read the same: signature, application and exception. */
+static bool look_alike(const struct finding *a, const struct finding *b)
+{
+    return a->signature == b->signature && cs_strcasecmp(a->application, b->application) == 0 &&
+           same_text(a->exception, b->exception);
+}
+
+/* The faulting module of the finding's latest 1000, or NULL. */
+static const char *finding_module(const struct run_result *result, const struct finding *f)
+{
+    for (size_t i = f->count; i-- > 0;) {
+        const struct incident *incident = &result->incidents.items[f->incidents[i]];
+        if (incident->app_error && incident->app_error->fault.module_name)
+            return incident->app_error->fault.module_name;
+    }
+    return NULL;
+}
+
+/* What tells an overview line from a look-alike one, in this order: the user frame, the
+ * faulting module, the number of computers, the last time. */
+enum overview_detail {
+    DETAIL_NONE,
+    DETAIL_USER_FRAME,
+    DETAIL_MODULE,
+    DETAIL_COMPUTERS,
+    DETAIL_LAST
+};
+
+static enum overview_detail overview_detail(const struct run_result *result,
+                                            const struct finding *f)
+{
+    enum overview_detail detail = DETAIL_NONE;
+    for (size_t i = 0; i < result->findings.count; i++) {
+        const struct finding *g = &result->findings.items[i];
+        if (g == f || g->known || !look_alike(f, g))
+            continue;
+        enum overview_detail here =
+            !same_text(f->user_frame_readable, g->user_frame_readable)         ? DETAIL_USER_FRAME
+            : !same_text(finding_module(result, f), finding_module(result, g)) ? DETAIL_MODULE
+            : f->computer_count != g->computer_count                           ? DETAIL_COMPUTERS
+                                                                               : DETAIL_LAST;
+        detail = detail == DETAIL_NONE || here < detail ? here : detail;
+    }
+    return detail;
+}
+
+static void print_overview_detail(struct text_out *o, const struct run_result *result,
+                                  const struct finding *f)
+{
+    switch (overview_detail(result, f)) {
+    case DETAIL_USER_FRAME:
+        /* "at": the readable name may begin "async lambda in ..." */
+        fputs("  at ", o->f);
+        put_safe(o, f->user_frame_readable ? f->user_frame_readable : "(no user code)");
+        break;
+    case DETAIL_MODULE: {
+        const char *module = finding_module(result, f);
+        fputs("  died in ", o->f);
+        put_safe(o, module ? module : "(unknown module)");
+        break;
+    }
+    case DETAIL_COMPUTERS:
+        fprintf(o->f, "  on %zu computer%s", f->computer_count, f->computer_count == 1 ? "" : "s");
+        break;
+    case DETAIL_LAST:
+        fputs("  last ", o->f);
+        put_time_to_seconds(o, f->last);
+        break;
+    default:
+        break;
+    }
 }
 
 /* With several findings, one line for each before the details, so that what died, how often
@@ -723,9 +881,11 @@ static void print_overview(struct text_out *o, const struct run_result *result)
             fputs(f->count == 1 ? "   " : "  ", o->f);
             put_safe(o, f->exception);
         }
+        print_overview_detail(o, result, f);
         fputc('\n', o->f);
         if (++listed == OVERVIEW_LISTED && shown > listed) {
-            fprintf(o->f, "  ... and %zu more findings, below\n", shown - listed);
+            fprintf(o->f, "  ... and %zu more finding%s, below\n", shown - listed,
+                    shown - listed == 1 ? "" : "s");
             break;
         }
     }
@@ -854,8 +1014,9 @@ int report_write_text(FILE *out, const struct run_result *result,
     struct text_out o = {out, options->color, options->local_time};
     size_t max_frames = options->max_frames ? options->max_frames : DEFAULT_MAX_FRAMES;
     print_outages(&o, result);
-    print_inputs(&o, result, !options->summarize_warnings);
-    if (result->input_count && (result->findings.count || result->inputs[0].warning_count))
+    /* a blank line between the outage and input lines and the report, and none above a
+     * report alone */
+    if (print_inputs(&o, result, !options->summarize_warnings) > 0 || result->outages.count)
         fputc('\n', out);
     print_overview(&o, result);
     for (size_t i = 0; i < result->findings.count; i++) {

@@ -47,9 +47,7 @@ size_t run_result_keep(struct run_result *result, const bool *keep)
         if (keep[i]) {
             list->items[kept++] = list->items[i];
         } else {
-            dotnet_event_free(list->items[i].dotnet);
-            app_error_event_free(list->items[i].app_error);
-            incident_iis_free(list->items[i].iis);
+            incident_free_members(&list->items[i]);
         }
     }
     size_t removed = list->count - kept;

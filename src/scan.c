@@ -3,8 +3,8 @@
  *
  *     inputs_expand -> plan (ranges of chunks, or whole files) -> workers (scan_worker.c:
  *     the reader) -> frames merged in file and chunk order -> event_dispatch (the parsers)
- *     -> correlator -> IIS stage (iis.h) -> catalog_classify -> incident_fingerprint
- *     -> IIS outages -> findings_group
+ *     -> correlator -> IIS stage (iis.h) -> computer_names_canonicalize -> catalog_classify
+ *     -> incident_fingerprint -> IIS outages -> findings_group
  *
  * The reading happens in worker processes (workers.h), several at a time with --jobs, so that
  * a crash or a hang inside libevtx costs one input, not the scan; scan_job.h says why the
@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crashsig/computer_names.h"
 #include "crashsig/event_sources.h"
 #include "crashsig/platform.h"
 #include "crashsig/timeutil.h"
@@ -379,6 +380,9 @@ int scan_run(const struct scan_options *options, const char *const *paths, size_
     correlator_finish(dispatch.correlator, &result->incidents);
     correlator_free(dispatch.correlator);
     iis_stage_join(dispatch.iis, &result->incidents);
+    /* after pairing and the IIS joins (both match host parts themselves, and the IIS stage
+     * adds incidents), before grouping and filters */
+    computer_names_canonicalize(&result->incidents);
 
     int rc = classify_all(options->catalog, &result->incidents, err);
     if (rc == 0)

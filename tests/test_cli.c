@@ -179,6 +179,13 @@ static void check_incident(const cJSON *actual, const cJSON *expected, int index
                  "severity", index);
     check_string(cJSON_GetObjectItem(actual, "computer"), cJSON_GetObjectItem(expected, "computer"),
                  "computer", index);
+    /* the name as logged, only where the report uses the machine's canonical name */
+    const cJSON *logged = cJSON_GetObjectItem(expected, "computer_logged");
+    if (logged)
+        check_string(cJSON_GetObjectItem(actual, "computer_logged"), logged, "computer_logged",
+                     index);
+    else if (!cJSON_IsNull(cJSON_GetObjectItem(actual, "computer_logged")))
+        fail_msg("incident %d: computer_logged should be null", index);
     const cJSON *app = cJSON_GetObjectItem(actual, "application");
     const cJSON *want_app = cJSON_GetObjectItem(expected, "application");
     if (want_app && strcasecmp(app->valuestring, want_app->valuestring) != 0)
@@ -518,8 +525,8 @@ static void test_text_report_names_signature_and_fix(void **state)
     /* several findings: one line each first, most severe first, then the details */
     crashsig(&r, "scan", "--color", "never", "fixtures/demo.evtx", NULL);
     assert_int_equal(r.exit_status, 1);
-    const char *overview =
-        "\n3 findings, 2026-03-02T09:12:44Z to 2026-03-02T09:48:10Z:\n"
+    const char *overview = /* the first line: no blank line above a report alone */
+        "3 findings, 2026-03-02T09:12:44Z to 2026-03-02T09:48:10Z:\n"
         "  CRITICAL  async-void-threadpool  w3wp.exe                  3 incidents  "
         "System.InvalidOperationException\n"
         "  CRITICAL  threadpool-workitem    w3wp.exe                  1 incident   "

@@ -592,15 +592,15 @@ static void test_local_time(void **unused)
     setenv("TZ", "XYZ-2", 1);
     struct process_result r;
     CRASHSIG(&r, "scan", DEMO, "--local-time", "--since", "2026-03-02T11:30");
-    assert_non_null(strstr(r.out, "2026-03-02T11:33:52.4470000+02:00"));
+    assert_non_null(strstr(r.out, "2026-03-02T11:33:52.447+02:00"));
     assert_null(strstr(r.out, "09:33:52"));
     assert_null(strstr(r.out, "2026-03-02T11:21:07")); /* before --since in local time */
     process_result_free(&r);
     CRASHSIG(&r, "scan", DEMO, "--local-time", "--format", "json");
     assert_non_null(strstr(r.out, "\"2026-03-02T09:33:52.4470000Z\""));
     process_result_free(&r);
-    CRASHSIG(&r, "scan", DEMO);
-    assert_non_null(strstr(r.out, "2026-03-02T09:33:52.4470000Z"));
+    CRASHSIG(&r, "scan", DEMO); /* the text to the millisecond, JSON (above) to 100 ns */
+    assert_non_null(strstr(r.out, "2026-03-02T09:33:52.447Z"));
     process_result_free(&r);
     unsetenv("TZ");
 }
@@ -647,6 +647,209 @@ static void test_progress_line(void **unused)
     assert_non_null(strstr(r.err, "\rcrashsig: 1/1 files"));
     size_t len = strlen(r.err);
     assert_true(len > 4 && strcmp(r.err + len - 4, "\r\x1b[K") == 0); /* erased at the end */
+    process_result_free(&r);
+}
+
+/* ---- what the text report and JSON say about the code (issue 11) ------------------------- */
+
+#define COMPUTER_NAMES "fixtures/computer_names.evtx"
+
+static void expect_in(const char *text, const char *wanted)
+{
+    if (strstr(text, wanted) == NULL)
+        fail_msg("missing \"%s\" in:\n%s", wanted, text);
+}
+
+static void expect_not_in(const char *text, const char *unwanted)
+{
+    if (strstr(text, unwanted) != NULL)
+        fail_msg("unexpected \"%s\" in:\n%s", unwanted, text);
+}
+
+/* The readable user frame and the method to change, in the text and in JSON. */
+static void test_readable_frames(void **unused)
+{
+    (void)unused;
+    struct process_result r;
+    CRASHSIG(&r, "scan", "fixtures/async_void_framework.evtx");
+    expect_in(r.out, "  User code  async lambda in MyApp.Sync.RunAll\n");
+    expect_in(r.out, "  Fix in MyApp.Sync.RunAll:\n             Never pass an async lambda");
+    process_result_free(&r);
+    /* the frame that threw is not the one to change: the async lambda that called it is */
+    CRASHSIG(&r, "scan", DEMO);
+    expect_in(r.out, "  User code  Contoso.Orders.Inventory.StockLevel.EnsureValid()\n"
+                     "             called from async lambda in "
+                     "Contoso.Orders.Inventory.InventorySync.RunAll\n");
+    expect_in(r.out, "  Fix in Contoso.Orders.Inventory.InventorySync.RunAll:\n");
+    expect_in(r.out, "  Fix in Contoso.Jobs.Mailer.SendQueued:\n");
+    process_result_free(&r);
+
+    CRASHSIG(&r, "scan", "fixtures/async_void_framework.evtx", "--format", "json");
+    cJSON *doc = cJSON_Parse(r.out);
+    assert_non_null(doc);
+    const cJSON *finding = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "findings"), 0);
+    const cJSON *incident = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "incidents"), 0);
+    assert_string_equal(cJSON_GetObjectItem(finding, "user_frame_readable")->valuestring,
+                        "async lambda in MyApp.Sync.RunAll");
+    assert_string_equal(cJSON_GetObjectItem(finding, "fix_in")->valuestring, "MyApp.Sync.RunAll");
+    assert_string_equal(cJSON_GetObjectItem(incident, "user_frame_readable")->valuestring,
+                        "async lambda in MyApp.Sync.RunAll");
+    assert_string_equal(cJSON_GetObjectItem(incident, "user_frame")->valuestring,
+                        "MyApp.Sync+<>c__DisplayClass4_0+<<RunAll>b__0>d.MoveNext()");
+    cJSON_Delete(doc);
+    process_result_free(&r);
+}
+
+/* frame_locations beside frames: {file, line} where the frame names its source, in English
+ * and German, else null; "frames" stays an array of strings. */
+static void test_frame_locations(void **unused)
+{
+    (void)unused;
+    struct process_result r;
+    CRASHSIG(&r, "scan", COMPUTER_NAMES, "--format", "json");
+    cJSON *doc = cJSON_Parse(r.out);
+    assert_non_null(doc);
+    const cJSON *incidents = cJSON_GetObjectItem(doc, "incidents");
+    static const char *const files[] = {"C:\\src\\Worker\\Jobs\\Mailer.cs",
+                                        "C:\\src\\Worker\\Jobs\\Billing.cs"};
+    static const int lines[] = {41, 88};
+    for (int i = 0; i < 2; i++) {
+        const cJSON *dotnet = cJSON_GetObjectItem(cJSON_GetArrayItem(incidents, i), "dotnet");
+        const cJSON *frames = cJSON_GetObjectItem(dotnet, "frames");
+        const cJSON *locations = cJSON_GetObjectItem(dotnet, "frame_locations");
+        assert_int_equal(cJSON_GetArraySize(locations), cJSON_GetArraySize(frames));
+        assert_true(cJSON_IsString(cJSON_GetArrayItem(frames, 0)));
+        const cJSON *top = cJSON_GetArrayItem(locations, 0);
+        assert_string_equal(cJSON_GetObjectItem(top, "file")->valuestring, files[i]);
+        assert_int_equal(cJSON_GetObjectItem(top, "line")->valueint, lines[i]);
+        assert_true(cJSON_IsNull(cJSON_GetArrayItem(locations, 1)));
+        const cJSON *exception = cJSON_GetArrayItem(cJSON_GetObjectItem(dotnet, "exceptions"), 0);
+        assert_int_equal(
+            cJSON_GetObjectItem(
+                cJSON_GetArrayItem(cJSON_GetObjectItem(exception, "frame_locations"), 0), "line")
+                ->valueint,
+            lines[i]);
+    }
+    cJSON_Delete(doc);
+    process_result_free(&r);
+}
+
+/* WEB01 and web01.contoso.local are one computer, named by its FQDN; the logged form stays. */
+static void test_computer_names(void **unused)
+{
+    (void)unused;
+    struct process_result r;
+    CRASHSIG(&r, "scan", COMPUTER_NAMES, "--format", "json");
+    cJSON *doc = cJSON_Parse(r.out);
+    assert_non_null(doc);
+    const cJSON *first = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "incidents"), 0);
+    assert_string_equal(cJSON_GetObjectItem(first, "computer")->valuestring, "web01.contoso.local");
+    assert_string_equal(cJSON_GetObjectItem(first, "computer_logged")->valuestring, "WEB01");
+    const cJSON *mailer = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "findings"), 0);
+    const cJSON *computers = cJSON_GetObjectItem(mailer, "computers");
+    assert_int_equal(cJSON_GetArraySize(computers), 2);
+    assert_string_equal(cJSON_GetArrayItem(computers, 0)->valuestring, "web01.contoso.local");
+    assert_string_equal(cJSON_GetArrayItem(computers, 1)->valuestring, "web02");
+    /* a host with two FQDNs: its short name could be either, so all three stay */
+    const cJSON *gateway = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "findings"), 2);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(gateway, "computers")), 3);
+    cJSON_Delete(doc);
+    process_result_free(&r);
+    /* --computer sees the canonical name, in any case */
+    CRASHSIG(&r, "scan", COMPUTER_NAMES, "--computer", "WEB01.contoso.local", "--format", "json");
+    doc = cJSON_Parse(r.out);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "incidents")), 2);
+    cJSON_Delete(doc);
+    process_result_free(&r);
+    CRASHSIG(&r, "scan", COMPUTER_NAMES);
+    expect_in(r.out, "  Computers  web01.contoso.local, web02\n");
+    process_result_free(&r);
+}
+
+/* Every "Stack" block has the '>' legend exactly when one of its frames is marked. */
+static void expect_stack_legend_only_when_marked(const char *text)
+{
+    for (const char *p = strstr(text, "\n  Stack"); p; p = strstr(p + 1, "\n  Stack")) {
+        bool legend = strncmp(p, "\n  Stack      (> marks", 22) == 0;
+        bool marked = false;
+        const char *line = strchr(p + 1, '\n');
+        while (line && strncmp(line, "\n             ", 14) == 0) {
+            marked |= strncmp(line, "\n             > ", 16) == 0;
+            line = strchr(line + 1, '\n');
+        }
+        if (legend != marked)
+            fail_msg("stack legend %s without a marked frame:\n%.300s",
+                     legend ? "shown" : "left out", p);
+    }
+}
+
+/* The rough edges of issue 11: the gap, milliseconds, "Died in", singulars, the legend, and
+ * overview lines that would look alike. */
+static void test_text_wording(void **unused)
+{
+    (void)unused;
+    struct process_result r;
+    CRASHSIG(&r, "scan", DEMO);
+    expect_in(r.out,
+              "    2026-03-02T09:12:44.318Z  WEB-PROD-03  pid 6700  KERNELBASE.dll e0434352  "
+              "the 1000 came 180 ms after the .NET event\n");
+    expect_not_in(r.out, "44.3180000Z");
+    expect_in(r.out, "  Died in    managed exception (e0434352) raised through KERNELBASE.dll at "
+                     "offset 0x000000000003a839\n");
+    expect_in(r.out, "  Died in    libcrypto-3-x64.dll, exception code 0xc0000005 at offset");
+    expect_in(r.out, "  1 incident   System.NullReferenceException\n");
+    expect_stack_legend_only_when_marked(r.out);
+    process_result_free(&r);
+    CRASHSIG(&r, "scan", "fixtures/pairing.evtx", "--window", "3m");
+    expect_in(r.out, "the 1000 came 30 ms before the .NET event");
+    process_result_free(&r);
+    CRASHSIG(&r, "scan", "fixtures/fatal_kinds.evtx");
+    expect_in(r.out, "\n  Stack\n");
+    expect_stack_legend_only_when_marked(r.out);
+    process_result_free(&r);
+    /* two findings of one application and exception: the user frame tells them apart */
+    CRASHSIG(&r, "scan", COMPUTER_NAMES);
+    expect_in(r.out, "System.NullReferenceException  at Contoso.Worker.Jobs.Mailer.SendQueued("
+                     "System.Object)\n");
+    expect_in(r.out, "System.NullReferenceException  at Contoso.Worker.Jobs.Billing.Flush("
+                     "System.Object)\n");
+    expect_in(r.out, "  Source     C:\\src\\Worker\\Jobs\\Billing.cs, line 88\n");
+    process_result_free(&r);
+    /* the same exception and user frame, another module */
+    CRASHSIG(&r, "scan", "fixtures/native_exceptions.evtx");
+    expect_in(r.out, "c0000005  died in CRYPT32.dll\n");
+    process_result_free(&r);
+}
+
+/* Runs crashsig on a pseudo-terminal (python3's pty), as a person at a terminal runs it. */
+#define CRASHSIG_ON_TERMINAL(r, ...)                                                               \
+    run_program(r, SOURCE_DIR, TIMEOUT_SECONDS, PYTHON3_BINARY, "-c",                              \
+                "import pty, sys; sys.exit(pty.spawn(sys.argv[1:]) >> 8)", CRASHSIG_BINARY,        \
+                __VA_ARGS__, NULL)
+
+/* On a terminal the damage warnings come after the answer as one line per kind; -v lists
+ * each one instead. */
+static void test_warning_summary_on_terminal(void **unused)
+{
+    (void)unused;
+    struct process_result r;
+    CRASHSIG_ON_TERMINAL(&r, "scan", "fixtures/dirty.evtx", DEMO);
+    assert_int_equal(r.exit_status, 1);
+    expect_not_in(r.out, "warning: ");
+    const char *summary = "1 of 2 logs was copied while Windows had it open (dirty): crashsig -v "
+                          "lists them.";
+    expect_in(r.out, summary);
+    /* after the report: the answer comes first */
+    assert_true(strstr(r.out, summary) > strstr(r.out, "6 incidents (5 paired) in 4 findings"));
+    process_result_free(&r);
+    CRASHSIG_ON_TERMINAL(&r, "scan", "-v", "fixtures/dirty.evtx", DEMO);
+    expect_in(r.out, "warning: fixtures/dirty.evtx: file header: the log is marked dirty");
+    expect_not_in(r.out, "crashsig -v lists them");
+    process_result_free(&r);
+    /* not a terminal: every warning, as before */
+    CRASHSIG(&r, "scan", "fixtures/dirty.evtx", DEMO);
+    expect_in(r.out, "warning: fixtures/dirty.evtx: file header: the log is marked dirty");
+    expect_not_in(r.out, "crashsig -v lists them");
     process_result_free(&r);
 }
 
@@ -740,6 +943,11 @@ int main(void)
         cmocka_unit_test(test_color),
         cmocka_unit_test(test_progress_line),
         cmocka_unit_test(test_help_matches_man_page),
+        cmocka_unit_test(test_readable_frames),
+        cmocka_unit_test(test_frame_locations),
+        cmocka_unit_test(test_computer_names),
+        cmocka_unit_test(test_text_wording),
+        cmocka_unit_test(test_warning_summary_on_terminal),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

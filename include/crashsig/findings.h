@@ -23,6 +23,14 @@ struct finding {
     const char *application; /* borrowed from the first incident */
     char *exception;         /* exception type or code; owned, may be NULL */
     const char *user_frame;  /* first user-code frame; borrowed, may be NULL */
+    /* The user frame for people: "async lambda in Contoso.Orders.InventorySync.RunAll" when
+     * the compiler generated it, else the method as written; owned, NULL without a user frame */
+    char *user_frame_readable;
+    /* The method a developer changes ("Contoso.Orders.InventorySync.RunAll"): the one that
+     * encloses the first user-code frame among those that identified the signature, else the
+     * user frame's; owned, NULL when the crash names no user code */
+    char *fix_in;
+    const struct dotnet_frame *fix_frame; /* the frame fix_in encloses; borrowed, may be NULL */
     size_t count;
     cs_filetime first, last;
     size_t computer_count;
@@ -45,6 +53,10 @@ struct finding_list {
 
 /* The first user-code frame of an incident's crash, or NULL. */
 const struct dotnet_frame *incident_user_frame(const struct incident *incident);
+
+/* The user frame's method for people (frame_name_readable, else the method as written), or NULL
+ * when the incident has no user frame.  Owned by the caller. */
+char *incident_user_frame_readable(const struct incident *incident);
 
 /* The fingerprint recipe incident_fingerprint uses; baselines record it (baseline.h). */
 #define FINGERPRINT_RECIPE 2

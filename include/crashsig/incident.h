@@ -63,6 +63,9 @@ struct incident {
     /* What IIS said about it (iis_evidence.h), joined by the IIS stage (iis.h); owned, NULL
      * without IIS evidence.  An incident only IIS saw has neither side above. */
     struct incident_iis *iis;
+    /* The machine's canonical name when the log wrote another form of it ("WEB01" of
+     * "WEB01.contoso.local"; computer_names.h); owned, NULL when the logged name is it. */
+    char *computer;
 
     /* Classification, filled after correlation. */
     const struct signature *signature;
@@ -78,7 +81,10 @@ struct incident_list {
     struct incident *items;
 };
 
+/* The computer an incident is reported under: its canonical name (computer_names.h). */
 const char *incident_computer(const struct incident *incident);
+/* The computer as the incident's first event wrote it. */
+const char *incident_logged_computer(const struct incident *incident);
 const char *incident_application(const struct incident *incident);
 /* The file name of the 1000's application path ("svchost.exe" for a service-tagged
  * "svchost.exe_AppXSvc"), or NULL when the 1000 names no path. */
@@ -94,6 +100,8 @@ bool incident_process_id(const struct incident *incident, uint32_t *pid);
 /* Appends a copy of *incident (taking ownership of its events); returns the stored item. */
 struct incident *incident_list_push(struct incident_list *list, const struct incident *incident);
 void incident_list_free(struct incident_list *list);
+/* Frees what one incident owns (its events, its canonical computer name). */
+void incident_free_members(struct incident *incident);
 
 void dotnet_event_free(struct dotnet_event *ev); /* frees members and ev */
 void app_error_event_free(struct app_error_event *ev);

@@ -76,11 +76,14 @@ static void put_le64(uint8_t *p, uint64_t v)
         p[i] = (uint8_t)(v >> (8 * i));
 }
 
-/* The real header, saying that the image's first live_chunks chunks are the ones in use. */
+/* The real header, saying that the image's first live_chunks chunks are the ones in use, and
+ * that they start at 4096 (the real header's block size may be damaged: reader_plan_file). */
 static void image_write_header(struct evtx_image *im)
 {
     uint8_t *h = im->data;
     memcpy(h, im->header, EVTX_FILE_HEADER_SIZE);
+    h[40] = (uint8_t)(EVTX_FILE_HEADER_SIZE & 0xff);
+    h[41] = (uint8_t)(EVTX_FILE_HEADER_SIZE >> 8);
     put_le64(h + 8, 0);
     put_le64(h + 16, im->live_chunks ? im->live_chunks - 1 : 0);
     h[42] = (uint8_t)im->live_chunks;

@@ -135,9 +135,11 @@ int reader_plan_file(const char *path, const struct prefilter *pf, struct reader
     ssize_t got = read_at(fd, data, sizeof(data), 0);
     int size_rc = platform_fd_size(fd, &size);
     platform_close(fd);
+    /* Any header block size: Windows writes 4096 in every EVTX version and the chunks follow
+     * at that offset, so a different value is damage to the header (reader_damage.c warns),
+     * not a reason to give up on intact chunks. */
     if (got != (ssize_t)sizeof(data) || size_rc != 0 ||
-        prefilter_parse_header(pf, data, &layout->header) != 0 ||
-        layout->header.header_block_size != EVTX_FILE_HEADER_SIZE)
+        prefilter_parse_header(pf, data, &layout->header) != 0)
         return 0;
     layout->chunk_count = (size - EVTX_FILE_HEADER_SIZE) / EVTX_CHUNK_SIZE;
     layout->cut_chunk_bytes = (uint32_t)((size - EVTX_FILE_HEADER_SIZE) % EVTX_CHUNK_SIZE);
@@ -337,8 +339,8 @@ static int read_chunks(const struct reader_request *request, uint64_t first_chun
                        uint64_t chunk_count, bool every_record, struct reader_range *range,
                        struct cs_error *err);
 
-/* libevtx refused the file because of unreadable chunks: every record of the others, with the
- * selected-chunk read's images. */
+/* libevtx refused the file because of unreadable chunks, or its header block size is damaged:
+ * every record of the readable chunks, with the selected-chunk read's images. */
 static int read_readable_chunks(const struct whole_file_read *r, struct input_report *report)
 {
     free(report->error);
@@ -397,6 +399,14 @@ int reader_read_whole_file(const struct reader_request *request, struct input_re
     struct structure *s = &r.structure;
     structure_scan(path, r.pf, s, request->progress, request->progress_ctx);
     int rc = 0;
+    /* libevtx would look for the chunks where a damaged header block size says they are:
+     * read them where they are, through images with a corrected header */
+    if (s->valid && s->layout.header.header_block_size != EVTX_FILE_HEADER_SIZE) {
+        rc = read_readable_chunks(&r, report);
+        structure_free(s);
+        prefilter_free(own_pf);
+        return rc;
+    }
     libevtx_file_t *file = open_with_libevtx(path, report);
     if (file == NULL) {
         rc = s->valid && s->range.tally.unsupported ? read_readable_chunks(&r, report) : -1;

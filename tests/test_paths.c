@@ -274,6 +274,58 @@ static void test_damaged_copies(void **state)
     damaged_copy("dirty-extra-chunk", dirty_extra_chunk, "chunk count 15");
 }
 
+/* The incidents of a scan of path with crashsig's default --fail-on, and its exit status. */
+static int default_scan(const char *path, int *exit_status)
+{
+    char *argv[] = {(char *)CRASHSIG_BINARY, "scan", "--format", "json", (char *)path, NULL};
+    struct process_result r;
+    assert_int_equal(run_process(argv, SOURCE_DIR, TIMEOUT_SECONDS, &r), 0);
+    assert_false(r.timed_out || r.signal);
+    *exit_status = r.exit_status;
+    cJSON *report = cJSON_Parse(r.out);
+    assert_non_null(report);
+    int incidents = cJSON_GetArraySize(item(report, "incidents"));
+    cJSON_Delete(report);
+    process_result_free(&r);
+    return incidents;
+}
+
+static uint16_t block_size_now;
+
+static void header_block_size(uint8_t *d, size_t *size)
+{
+    (void)size;
+    d[40] = (uint8_t)(block_size_now & 0xff);
+    d[41] = (uint8_t)(block_size_now >> 8);
+}
+
+/* A header block size other than 4096 (bytes 40-41) loses nothing: the chunks start at 4096 in
+ * every EVTX version, so both read modes read them all, say the header is damaged, and the exit
+ * status reflects the incidents found. */
+static void test_header_block_size(void **state)
+{
+    (void)state;
+    mkdir(WORK_DIR, 0755);
+    int intact_exit;
+    int intact = default_scan(SOURCE_DIR "/fixtures/multichunk.evtx", &intact_exit);
+    assert_true(intact > 0);
+    assert_int_equal(intact_exit, 1);
+    const uint16_t sizes[] = {0, 2048, 8192, 4096 ^ 0x0004, 4096 ^ 0x8000};
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        block_size_now = sizes[i];
+        char name[64], warning[96], path[600];
+        snprintf(name, sizeof(name), "block-size-%u", sizes[i]);
+        snprintf(warning, sizeof(warning), "file header: header block size %u, not 4096", sizes[i]);
+        damaged_copy(name, header_block_size, warning);
+        snprintf(path, sizeof(path), "%s/%s.evtx", WORK_DIR, name);
+        int exit_status;
+        int found = default_scan(path, &exit_status);
+        if (found != intact || exit_status != 1)
+            fail_msg("%s: %d of %d incidents, exit %d (want every incident, exit 1)", name, found,
+                     intact, exit_status);
+    }
+}
+
 /* ---- generated logs, several ranges each ------------------------------------------------ */
 
 static void make_log(const char *path, const char *kind)
@@ -329,8 +381,11 @@ static void test_jobs_do_not_change_output(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_fixtures),       cmocka_unit_test(test_damaged_copies),
-        cmocka_unit_test(test_generated_logs), cmocka_unit_test(test_jobs_do_not_change_output),
+        cmocka_unit_test(test_fixtures),
+        cmocka_unit_test(test_damaged_copies),
+        cmocka_unit_test(test_header_block_size),
+        cmocka_unit_test(test_generated_logs),
+        cmocka_unit_test(test_jobs_do_not_change_output),
         cmocka_unit_test(test_corpus),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

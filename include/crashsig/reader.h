@@ -88,7 +88,7 @@ struct reader_layout {
 /*
  * Looks at path before it is split into ranges: returns 1 when it can be read by chunk ranges
  * (layout filled), 0 when only libevtx on the whole file can say what it holds (a file too
- * short for a header, an unusual header block size: use reader_read_whole_file), and -1 when
+ * short for a header: use reader_read_whole_file), and -1 when
  * it cannot be read at all (report->error set, as reader_read_whole_file would set it).
  */
 int reader_plan_file(const char *path, const struct prefilter *pf, struct reader_layout *layout,

@@ -58,6 +58,45 @@ static struct evtx_record_walk walk_for(const struct reader_request *request, co
 
 /* ---- opening and planning -------------------------------------------------------------- */
 
+#define CHANGED_MESSAGE                                                                            \
+    "the file changed while being read (replaced or written to); what was read of it is not "      \
+    "used, so that two files are never mixed"
+
+static struct reader_identity identity_of(const struct platform_file_info *info)
+{
+    return (struct reader_identity){info->device, info->inode, info->size, info->modified};
+}
+
+static bool same_identity(const struct reader_identity *a, const struct reader_identity *b)
+{
+    return a->device == b->device && a->inode == b->inode && a->size == b->size &&
+           a->modified == b->modified;
+}
+
+/* True when there is nothing to check, or fd is still the file planned. */
+static bool fd_is_expected(int fd, const struct reader_identity *expect)
+{
+    struct platform_file_info info;
+    if (expect == NULL)
+        return true;
+    if (platform_fd_info(fd, &info) != 0)
+        return false;
+    struct reader_identity now = identity_of(&info);
+    return same_identity(&now, expect);
+}
+
+/* The same for the file the path names now (the whole-file read opens it several times). */
+static bool path_is_expected(const char *path, const struct reader_identity *expect)
+{
+    struct platform_file_info info;
+    if (expect == NULL)
+        return true;
+    if (platform_file_info(path, true, &info, NULL) != 0 || info.kind != PLATFORM_FILE)
+        return false;
+    struct reader_identity now = identity_of(&info);
+    return same_identity(&now, expect);
+}
+
 /* Rejects what libevtx should never be asked to open, with a message a person can act on. */
 static int check_openable(const char *path, struct input_report *report)
 {
@@ -131,10 +170,14 @@ int reader_plan_file(const char *path, const struct prefilter *pf, struct reader
         return -1;
     }
     uint8_t data[EVTX_FILE_HEADER_SIZE];
-    uint64_t size = 0;
+    struct platform_file_info info;
     ssize_t got = read_at(fd, data, sizeof(data), 0);
-    int size_rc = platform_fd_size(fd, &size);
+    int size_rc = platform_fd_info(fd, &info);
     platform_close(fd);
+    uint64_t size = size_rc == 0 ? info.size : 0;
+    layout->identified = size_rc == 0;
+    if (size_rc == 0)
+        layout->identity = identity_of(&info);
     /* Any header block size: Windows writes 4096 in every EVTX version and the chunks follow
      * at that offset, so a different value is damage to the header (reader_damage.c warns),
      * not a reason to give up on intact chunks. */
@@ -389,7 +432,27 @@ static void read_all_records(struct whole_file_read *r, libevtx_file_t *file,
     reader_warn_unreadable(report, &r->structure.range);
 }
 
+/* The whole-file read opens the file by its path several times: it must have been the file
+ * planned before and after all of them. */
+static int fail_if_changed(const struct reader_request *request, struct input_report *report)
+{
+    if (path_is_expected(request->path, request->expect))
+        return 0;
+    input_report_fail(report, "%s", CHANGED_MESSAGE);
+    return -1;
+}
+
+static int read_whole_file(const struct reader_request *request, struct input_report *report);
+
 int reader_read_whole_file(const struct reader_request *request, struct input_report *report)
+{
+    if (fail_if_changed(request, report) != 0)
+        return -1;
+    int rc = read_whole_file(request, report);
+    return fail_if_changed(request, report) != 0 ? -1 : rc;
+}
+
+static int read_whole_file(const struct reader_request *request, struct input_report *report)
 {
     const char *path = request->path;
     if (check_openable(path, report) != 0)
@@ -518,6 +581,11 @@ static int read_chunks(const struct reader_request *request, uint64_t first_chun
         cs_error_set(err, "cannot open: %s", strerror(errno));
         return -1;
     }
+    if (!fd_is_expected(fd, request->expect)) {
+        cs_error_set(err, "%s", CHANGED_MESSAGE);
+        platform_close(fd);
+        return -1;
+    }
     struct chunk_read cr = {.request = request, .every_record = every_record, .range = range};
     cr.walk = walk_for(request, request->path, &range->warning_count, &range->warnings);
     uint8_t header[EVTX_FILE_HEADER_SIZE];
@@ -541,6 +609,11 @@ static int read_chunks(const struct reader_request *request, uint64_t first_chun
         free(cr.slack_wanted);
     }
     range->events_kept = cr.walk.events_kept;
+    /* written to while this range was read: its bytes may mix two versions */
+    if (rc == 0 && !fd_is_expected(fd, request->expect)) {
+        cs_error_set(err, "%s", CHANGED_MESSAGE);
+        rc = -1;
+    }
     platform_close(fd);
     return rc;
 }

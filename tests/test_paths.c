@@ -25,6 +25,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cJSON.h>
 
@@ -371,6 +372,51 @@ static void test_generated_logs(void **state)
     }
 }
 
+/* A file swapped for another between its ranges (the swap_input test hook renames a same-size
+ * log of other crashes over it after its first range): the input is an error, "changed while
+ * being read", and none of the incidents of either file is attributed to it; the other input
+ * is read as usual. */
+static void test_swapped_input(void **state)
+{
+    (void)state;
+    mkdir(WORK_DIR, 0755);
+    char victim[600], other[600];
+    snprintf(victim, sizeof(victim), "%s/swapped-victim.evtx", WORK_DIR);
+    snprintf(other, sizeof(other), "%s/swapped-other.evtx", WORK_DIR);
+    for (int i = 0; i < 2; i++) {
+        char *argv[] = {
+            (char *)MAKE_LOG_BINARY, i ? other : victim, "20", "storm", i ? "7" : "3", NULL};
+        struct process_result r;
+        assert_int_equal(run_process(argv, NULL, TIMEOUT_SECONDS, &r), 0);
+        assert_int_equal(r.exit_status, 0);
+        process_result_free(&r);
+    }
+    setenv("CRASHSIG_TEST_SWAP_INPUT", other, 1);
+    char *argv[] = {(char *)CRASHSIG_BINARY,          "scan", "--format", "json", "--jobs", "1",
+                    SOURCE_DIR "/fixtures/demo.evtx", victim, NULL};
+    struct process_result r;
+    assert_int_equal(run_process(argv, SOURCE_DIR, TIMEOUT_SECONDS, &r), 0);
+    unsetenv("CRASHSIG_TEST_SWAP_INPUT");
+    assert_false(r.timed_out || r.signal);
+    assert_int_equal(access(other, F_OK), -1); /* the hook did swap the files */
+    assert_int_equal(r.exit_status, 2);
+    cJSON *report = cJSON_Parse(r.out);
+    assert_non_null(report);
+    const cJSON *in = cJSON_GetArrayItem(item(report, "inputs"), 1);
+    assert_string_equal(item(in, "status")->valuestring, "error");
+    if (strstr(item(in, "error")->valuestring, "changed while being read") == NULL)
+        fail_msg("error: %s", item(in, "error")->valuestring);
+    assert_string_equal(item(cJSON_GetArrayItem(item(report, "inputs"), 0), "status")->valuestring,
+                        "ok");
+    char *incidents = cJSON_PrintUnformatted(item(report, "incidents"));
+    if (strstr(incidents, "swapped-victim") != NULL)
+        fail_msg("incidents attributed to the swapped input");
+    assert_int_equal(cJSON_GetArraySize(item(report, "incidents")), 5); /* demo.evtx's */
+    free(incidents);
+    cJSON_Delete(report);
+    process_result_free(&r);
+}
+
 static void test_jobs_do_not_change_output(void **state)
 {
     (void)state;
@@ -384,6 +430,7 @@ int main(void)
         cmocka_unit_test(test_fixtures),
         cmocka_unit_test(test_damaged_copies),
         cmocka_unit_test(test_header_block_size),
+        cmocka_unit_test(test_swapped_input),
         cmocka_unit_test(test_generated_logs),
         cmocka_unit_test(test_jobs_do_not_change_output),
         cmocka_unit_test(test_corpus),

@@ -51,9 +51,18 @@ typedef int (*reader_event_fn)(struct event *ev, void *ctx);
 /* Called with the number of bytes of the input read since the last call. */
 typedef void (*reader_progress_fn)(uint64_t bytes, void *ctx);
 
+/* Which file a path named when it was planned: device, inode (Windows: volume serial number
+ * and file index), size and modification time.  A read that finds another file at the path,
+ * or this one changed, fails ("changed while being read") rather than mix two files. */
+struct reader_identity {
+    uint64_t device, inode, size;
+    int64_t modified;
+};
+
 /* What to read, and where the kept records and the progress go. */
 struct reader_request {
     const char *path;
+    const struct reader_identity *expect; /* the file planned; NULL: whatever the path holds */
     const struct reader_filter *filter;
     /* prefilter_new(filter); the whole-file read makes its own when it is NULL */
     const struct prefilter *pf;
@@ -80,6 +89,8 @@ bool reader_filter_wants(const struct reader_filter *filter, const char *provide
 
 /* Where an input's chunks lie, as reader_plan_file finds them. */
 struct reader_layout {
+    bool identified;                 /* identity is known */
+    struct reader_identity identity; /* the file planned */
     struct evtx_header header;
     uint64_t chunk_count;     /* whole chunks after the file header */
     uint32_t cut_chunk_bytes; /* the file ends this far into one more chunk (0: it does not) */
@@ -136,7 +147,8 @@ void reader_range_free(struct reader_range *range);
 
 /*
  * The selected-chunk read of chunks [first_chunk, first_chunk + chunk_count) of request->path
- * (as planned by reader_plan_file; request->pf is required).  Kept events go to on_event in
+ * (as planned by reader_plan_file; request->pf is required).  With request->expect, the file
+ * open is checked against it before and after the range is read.  Kept events go to on_event in
  * libevtx's order for these chunks: records first, then recovered records.  A chunk libevtx
  * cannot read at all (which makes libevtx refuse the whole file) is left out and listed as
  * damaged; the other chunks are still read.  Fills range; returns 0, or -1 with a message in

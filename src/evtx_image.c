@@ -110,9 +110,10 @@ static void parse_image_list(struct evtx_image *im, bool recovered)
                 if (!wanted[k])
                     continue;
                 im->range->parsed_records++;
-                if (evtx_record_visit(im->walk, recovered, base + (int)k))
-                    continue;
                 const uint8_t *chunk = im->data + EVTX_FILE_HEADER_SIZE + j * EVTX_CHUNK_SIZE;
+                struct evtx_record_bytes bytes = {chunk, offset[k]};
+                if (evtx_record_visit(im->walk, recovered, base + (int)k, &bytes))
+                    continue;
                 reader_range_note_unreadable(im->range, im->index[j],
                                              prefilter_record_id(chunk, offset[k]), recovered);
             }
@@ -128,7 +129,7 @@ static void parse_image_all(struct evtx_image *im, int records, int recovered)
     for (int kind = 0; kind < 2; kind++)
         for (int i = 0; i < (kind ? recovered : records) && !im->walk->stopped; i++) {
             im->range->parsed_records++;
-            if (!evtx_record_visit(im->walk, kind == 1, i))
+            if (!evtx_record_visit(im->walk, kind == 1, i, NULL))
                 reader_range_note_unreadable(im->range, READER_CHUNK_UNKNOWN, (uint64_t)i,
                                              kind == 1);
         }

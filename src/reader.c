@@ -269,11 +269,14 @@ static bool locate_record(const struct structure *s, bool recovered, uint64_t in
     return false;
 }
 
-/* The identifier in the header of a record the structure located, read again from the file. */
+/* The identifier in the header of a record the structure located, read again from the file, and
+ * whether the selected-chunk read would hand it to libevtx (*candidate, left true when the
+ * chunk cannot be read again). */
 static uint64_t located_record_id(const char *path, const struct prefilter *pf, uint64_t chunk,
-                                  uint32_t position, bool in_slack)
+                                  uint32_t position, bool in_slack, bool *candidate)
 {
     uint64_t id = 0;
+    *candidate = true;
     int fd = platform_open_read(path);
     uint8_t *data = cs_xmalloc(EVTX_CHUNK_SIZE);
     uint16_t *live = cs_xmalloc(EVTX_MAX_CHUNK_RECORDS * sizeof(uint16_t));
@@ -282,8 +285,15 @@ static uint64_t located_record_id(const char *path, const struct prefilter *pf, 
                            EVTX_FILE_HEADER_SIZE + chunk * EVTX_CHUNK_SIZE) == EVTX_CHUNK_SIZE) {
         struct chunk_facts facts = {.live = live, .slack = slack};
         prefilter_check_chunk(pf, data, &facts);
-        if (in_slack ? position < facts.slack_count : position < facts.live_count)
+        if (in_slack ? position < facts.slack_count : position < facts.live_count) {
             id = prefilter_record_id(data, in_slack ? slack[position] : live[position]);
+            bool *live_wanted = cs_xcalloc(EVTX_MAX_CHUNK_RECORDS, sizeof(bool));
+            bool *slack_wanted = cs_xcalloc(EVTX_MAX_CHUNK_RECORDS, sizeof(bool));
+            prefilter_select_records(pf, data, &facts, live_wanted, slack_wanted);
+            *candidate = in_slack ? slack_wanted[position] : live_wanted[position];
+            free(live_wanted);
+            free(slack_wanted);
+        }
     }
     if (fd >= 0)
         platform_close(fd);
@@ -318,7 +328,11 @@ static void walk_progress(struct whole_file_read *r)
         r->bytes_reported = bytes;
 }
 
-/* Walks one of libevtx's lists completely; unreadable records go to the structure's range. */
+/* Walks one of libevtx's lists completely; unreadable records go to the structure's range.  Only
+ * those that could be a wanted event, as in the selected-chunk read: a record of another
+ * provider (or with an event id nobody wants) that libevtx cannot parse can never be a crash,
+ * and the selected-chunk read never asks libevtx for it, so both read modes give the same
+ * status and counts (docs/performance.md). */
 static void walk_all(struct whole_file_read *r, bool recovered, struct input_report *report)
 {
     struct evtx_record_walk *w = &r->walk;
@@ -339,14 +353,15 @@ static void walk_all(struct whole_file_read *r, bool recovered, struct input_rep
         report->records = (uint64_t)count;
     for (int i = 0; i < count && !w->stopped; i++) {
         walk_progress(r);
-        if (evtx_record_visit(w, recovered, i))
+        if (evtx_record_visit(w, recovered, i, NULL))
             continue;
         uint64_t chunk = READER_CHUNK_UNKNOWN, id = (uint64_t)i;
         uint32_t position = 0;
-        bool in_slack = false;
+        bool in_slack = false, candidate = true;
         if (s->valid && locate_record(s, recovered, (uint64_t)i, &chunk, &position, &in_slack))
-            id = located_record_id(w->path, r->pf, chunk, position, in_slack);
-        reader_range_note_unreadable(&s->range, chunk, id, recovered);
+            id = located_record_id(w->path, r->pf, chunk, position, in_slack, &candidate);
+        if (candidate)
+            reader_range_note_unreadable(&s->range, chunk, id, recovered);
     }
 }
 

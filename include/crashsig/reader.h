@@ -17,10 +17,11 @@
  * Either way only the records whose provider and event id the filter asks for are kept, and
  * TimeCreated, EventRecordID, Channel and the EventData names are read only for those: in the
  * selected-chunk read from the record's BinXML (reader_binxml.h) when it has the shape Windows
- * writes, else (and always in the whole-file read) from libevtx's XML rendering of the record.  A damaged file is read as far as libevtx can and described in the input report's
- * warnings (which chunk, what damage); only a file that cannot be opened at all is an error.
- * The selected-chunk read's memory stays bounded whatever the file size; in the whole-file
- * read libevtx keeps an index of every record of the file (about 150 bytes a record).
+ * writes, else (and always in the whole-file read) from libevtx's XML rendering of the record.  A
+ * damaged file is read as far as libevtx can and described in the input report's warnings (which
+ * chunk, what damage); only a file that cannot be opened at all is an error. The selected-chunk
+ * read's memory stays bounded whatever the file size; in the whole-file read libevtx keeps an index
+ * of every record of the file (about 150 bytes a record).
  *
  * Not for: interpreting events (event parsers), pairing them (correlator), walking directories
  * or running workers (scan.h).

@@ -149,7 +149,7 @@ if [ "$loop_mb" -gt 0 ]; then
                 -v s="$2" -v kb="$3" -v n="$crashes" 'BEGIN {
                 cpu = u + s
                 printf "%-22s %-8s %9.3f %9.2f %9.1f %12.1f %9s\n", f, fmt, (b - a) / 1e9, cpu,
-                       kb / 1024, n > 0 ? cpu * 1e6 / n : 0, n }'
+                       kb / 1024, (n > 0 ? cpu * 1e6 / n : 0), n }'
         done
     done
 fi

@@ -11,7 +11,7 @@
  *            VSS, RestartManager, and now and then a non-fatal .NET Runtime 1022 or a .NET
  *            Runtime Optimization Service event (they contain ".NET Runtime", so the prefilter
  *            selects their chunks and must leave their records out).
- * storm:     the same noise, but a crash every 60 records, so every 64 KiB chunk holds a .NET
+ * storm:     the same noise, but a crash every 40 records, so every 64 KiB chunk holds a .NET
  *            Runtime event.
  * wer:       the realistic crash rate, but 60% of the records are Windows Error Reporting 1001s
  *            that are not crash reports (hangs, Windows Update, Visual Studio, drivers): the
@@ -22,6 +22,11 @@
  *            Kernel-General, Time-Service and DNS client noise, WAS recycle and idle events of
  *            the pools (provider and ids crashsig reads), and WAS 5011s (worker deaths) about
  *            as often as realistic has crashes (a pair: scan both, as an IIS host is scanned).
+ * crashloop: nothing but crashes, a pair every few seconds: a service restarting and dying
+ *            for days (133 MB hold 100,000 pairs).
+ * idnoise:   one crash per 20,000 records; everything else is of a provider crashsig reads
+ *            with an event id it does not want (.NET Runtime 1022, Windows Error Reporting
+ *            1001, ASP.NET 1309): every chunk holds a wanted provider name.
  *
  * The 1001 noise never names a crash (APPCRASH, BEX, CLR20r3): a lone crash report is an
  * incident of its own.
@@ -330,19 +335,25 @@ static void restart_event(struct gen *g)
 }
 
 /* Rare: events that contain ".NET Runtime" but are not fatal. */
+/* A non-fatal .NET Runtime 1022: the provider crashsig reads, an event id it does not. */
+static void profiler_loaded(struct gen *g)
+{
+    const char *d[] = {".NET Runtime version 4.0.30319.0 - The profiler was loaded "
+                       "successfully.  Profiler CLSID: '{36032161-ffc0-4b61-b559-"
+                       "f6c5d41bae5a}'.  Process ID (decimal): 3684.  Message ID: [0x2507]."};
+    struct evtx_event e = {.provider = ".NET Runtime",
+                           .event_id = 1022,
+                           .has_qualifiers = 1,
+                           .level = 4,
+                           .data = d,
+                           .n_data = 1};
+    add(g, &e);
+}
+
 static void dotnet_noise(struct gen *g)
 {
     if (below(g, 2)) {
-        const char *d[] = {".NET Runtime version 4.0.30319.0 - The profiler was loaded "
-                           "successfully.  Profiler CLSID: '{36032161-ffc0-4b61-b559-"
-                           "f6c5d41bae5a}'.  Process ID (decimal): 3684.  Message ID: [0x2507]."};
-        struct evtx_event e = {.provider = ".NET Runtime",
-                               .event_id = 1022,
-                               .has_qualifiers = 1,
-                               .level = 4,
-                               .data = d,
-                               .n_data = 1};
-        add(g, &e);
+        profiler_loaded(g);
     } else {
         const char *d[] = {"Service started"};
         struct evtx_event e = {.provider = ".NET Runtime Optimization Service",
@@ -418,6 +429,21 @@ static void system_noise(struct gen *g)
     add(g, &e);
 }
 
+/* idnoise: records of the providers crashsig reads (or is about to read) with event ids it
+ * does not want: a .NET Runtime 1022 (a profiler loaded), Windows Error Reporting 1001
+ * reports, ASP.NET 1309 warnings, as a busy IIS host logs thousands of them. */
+static void same_provider_noise(struct gen *g)
+{
+    unsigned r = below(g, 3);
+    if (r == 0) {
+        profiler_loaded(g);
+    } else if (r == 1) {
+        wer_event(g);
+    } else {
+        aspnet_warning(g);
+    }
+}
+
 static void noise(struct gen *g)
 {
     unsigned r = below(g, 1000);
@@ -448,14 +474,21 @@ static void noise(struct gen *g)
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr,
-                "usage: make_log OUT.evtx SIZE_MB [realistic|storm|wer|aspnet|system] [SEED]\n");
+        fprintf(stderr, "usage: make_log OUT.evtx SIZE_MB "
+                        "[realistic|storm|wer|aspnet|system|crashloop|idnoise] [SEED]\n");
         return 2;
     }
     unsigned long long size = strtoull(argv[2], NULL, 10) * 1000000ull;
     const char *kind = argc > 3 ? argv[3] : "realistic";
     bool storm = strcmp(kind, "storm") == 0, aspnet = strcmp(kind, "aspnet") == 0;
     bool system = strcmp(kind, "system") == 0, wer_heavy = strcmp(kind, "wer") == 0;
+    bool crashloop = strcmp(kind, "crashloop") == 0;
+    bool idnoise = strcmp(kind, "idnoise") == 0;
+    if (!storm && !aspnet && !system && !wer_heavy && !crashloop && !idnoise &&
+        strcmp(kind, "realistic") != 0) {
+        fprintf(stderr, "make_log: unknown kind %s\n", kind);
+        return 2;
+    }
     struct gen g = {.rng = argc > 4 ? strtoull(argv[4], NULL, 10) | 1 : 0x9e3779b97f4a7c15ull,
                     .time = 134167104000000000ull /* 2026-03-02T00:00:00Z */,
                     .channel = system ? "System" : "Application"};
@@ -468,7 +501,12 @@ int main(int argc, char **argv)
     unsigned every = storm ? 40 : 20000;
     unsigned long next_crash = below(&g, every);
     while (4096 + evtx_writer_chunk_count(g.w) * 65536ull < size) {
-        if (g.records >= next_crash) {
+        if (crashloop) { /* a service restarting and dying every few seconds */
+            crash_pair(&g);
+            g.time += (2000 + below(&g, 3000)) * TICKS_PER_MS;
+        } else if (idnoise && g.records < next_crash) {
+            same_provider_noise(&g);
+        } else if (g.records >= next_crash) {
             if (system) { /* the WAS side of a crash */
                 was_event(&g, 5011, below(&g, 4), 0x1a00 + below(&g, 0x400));
                 g.crashes++;

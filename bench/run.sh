@@ -17,6 +17,13 @@
 #                                 also wer; make_log.c says what each holds).  With realistic
 #                                 and system, the pair (an IIS host's System and Application
 #                                 logs) is also scanned together, as one run.
+#   LOOP_MB=320 bench/run.sh     the crash-loop log's size (default 320: 100,000 crash pairs;
+#                                0 skips the crash-loop and same-provider-noise tables)
+#
+# Then the per-crash cost: a crash loop (nothing but .NET Runtime 1026 / Application Error 1000
+# pairs) and a log of a wanted provider's other event ids (idnoise), each scanned with
+# --jobs 1 in text, jsonl and json, with seconds, CPU seconds (user + system, crashsig and its
+# workers), peak RSS and the CPU microseconds per crash.
 #
 # Logs are generated once and reused (delete DIR to regenerate); they never go into the
 # repository.  Everything runs with a warm page cache: each log is read by cat first.
@@ -143,4 +150,35 @@ case " $kinds " in
     done
     ;;
 esac
+loop_mb=${LOOP_MB:-320}
+if [ "$loop_mb" -gt 0 ]; then
+    for kind in crashloop idnoise; do
+        mb=$loop_mb
+        [ "$kind" = idnoise ] && mb=100
+        log=$dir/$kind-$mb.evtx
+        [ -f "$log" ] || "$dir/build/make_log" "$log" "$mb" "$kind" >"$dir/$kind-$mb.txt"
+    done
+    sync
+    echo
+    printf '%-22s %-8s %9s %9s %9s %12s %9s\n' file format seconds cpu-s "RSS MB" "us/crash" crashes
+    for kind in crashloop idnoise; do
+        mb=$loop_mb
+        [ "$kind" = idnoise ] && mb=100
+        log=$dir/$kind-$mb.evtx
+        crashes=$(sed -n 's/.* \([0-9][0-9]*\) crashes$/\1/p' "$dir/$kind-$mb.txt")
+        cat "$log" >/dev/null
+        for format in text jsonl json; do
+            t0=$(date +%s%N)
+            /usr/bin/time -f "%U %S %M" -o "$dir/time.out" "$crashsig" scan --format "$format" \
+                --fail-on none --jobs 1 "$log" >/dev/null 2>&1 || true
+            t1=$(date +%s%N)
+            set -- $(tail -n 1 "$dir/time.out")
+            awk -v f="$(basename "$log")" -v fmt="$format" -v a="$t0" -v b="$t1" -v u="$1" \
+                -v s="$2" -v kb="$3" -v n="$crashes" 'BEGIN {
+                cpu = u + s
+                printf "%-22s %-8s %9.3f %9.2f %9.1f %12.1f %9s\n", f, fmt, (b - a) / 1e9, cpu,
+                       kb / 1024, (n > 0 ? cpu * 1e6 / n : 0), n }'
+        done
+    done
+fi
 rm -f "$dir/time.out" "$dir/out.txt"

@@ -115,7 +115,8 @@ static int export_live_channels(const struct scan_command *opt, struct live_expo
 
 /* The test hooks come from the environment (tests/test_workers.c, scripts/test-windows.sh):
  * CRASHSIG_WORKER_TIMEOUT=SECONDS overrides the stall limit (also for slow disks),
- * CRASHSIG_TEST_WORKER_FAULT=crash:TEXT or hang:TEXT fakes a libevtx fault (scan.h). */
+ * CRASHSIG_TEST_WORKER_FAULT=crash:TEXT or hang:TEXT fakes a libevtx fault,
+ * CRASHSIG_TEST_SWAP_INPUT=PATH renames PATH over an input between its ranges (scan.h). */
 static struct scan_hooks hooks_from_environment(void)
 {
     struct scan_hooks hooks = {0};
@@ -125,6 +126,7 @@ static struct scan_hooks hooks_from_environment(void)
     if (text && end != text && *end == '\0' && v > 0 && v < 86400)
         hooks.stall_seconds = (unsigned)v;
     hooks.worker_fault = getenv("CRASHSIG_TEST_WORKER_FAULT");
+    hooks.swap_input = getenv("CRASHSIG_TEST_SWAP_INPUT");
     return hooks;
 }
 

@@ -76,11 +76,14 @@ static void put_le64(uint8_t *p, uint64_t v)
         p[i] = (uint8_t)(v >> (8 * i));
 }
 
-/* The real header, saying that the image's first live_chunks chunks are the ones in use. */
+/* The real header, saying that the image's first live_chunks chunks are the ones in use, and
+ * that they start at 4096 (the real header's block size may be damaged: reader_plan_file). */
 static void image_write_header(struct evtx_image *im)
 {
     uint8_t *h = im->data;
     memcpy(h, im->header, EVTX_FILE_HEADER_SIZE);
+    h[40] = (uint8_t)(EVTX_FILE_HEADER_SIZE & 0xff);
+    h[41] = (uint8_t)(EVTX_FILE_HEADER_SIZE >> 8);
     put_le64(h + 8, 0);
     put_le64(h + 16, im->live_chunks ? im->live_chunks - 1 : 0);
     h[42] = (uint8_t)im->live_chunks;
@@ -107,9 +110,10 @@ static void parse_image_list(struct evtx_image *im, bool recovered)
                 if (!wanted[k])
                     continue;
                 im->range->parsed_records++;
-                if (evtx_record_visit(im->walk, recovered, base + (int)k))
-                    continue;
                 const uint8_t *chunk = im->data + EVTX_FILE_HEADER_SIZE + j * EVTX_CHUNK_SIZE;
+                struct evtx_record_bytes bytes = {chunk, offset[k]};
+                if (evtx_record_visit(im->walk, recovered, base + (int)k, &bytes))
+                    continue;
                 reader_range_note_unreadable(im->range, im->index[j],
                                              prefilter_record_id(chunk, offset[k]), recovered);
             }
@@ -125,7 +129,7 @@ static void parse_image_all(struct evtx_image *im, int records, int recovered)
     for (int kind = 0; kind < 2; kind++)
         for (int i = 0; i < (kind ? recovered : records) && !im->walk->stopped; i++) {
             im->range->parsed_records++;
-            if (!evtx_record_visit(im->walk, kind == 1, i))
+            if (!evtx_record_visit(im->walk, kind == 1, i, NULL))
                 reader_range_note_unreadable(im->range, READER_CHUNK_UNKNOWN, (uint64_t)i,
                                              kind == 1);
         }

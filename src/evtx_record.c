@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "reader_binxml.h"
 #include "xml_fields.h"
 
 /* Provider names longer than this are not any provider crashsig wants. */
@@ -94,9 +95,28 @@ static void read_event_data(libevtx_record_t *record, const struct xml_fields *x
     }
 }
 
+/* The record's System values and Data names: from its BinXML when bytes are given and it has
+ * the shape Windows writes, else from libevtx's XML rendering (*xml_text, owned).  False when
+ * the XML cannot be rendered. */
+static bool record_fields(libevtx_record_t *record, const struct evtx_record_bytes *bytes,
+                          struct xml_fields *xml, char **xml_text)
+{
+    uint32_t event_id;
+    *xml_text = NULL;
+    if (bytes && reader_binxml_fields(bytes->chunk, bytes->offset, &event_id, xml))
+        return true;
+    *xml_text = copy_utf8(record, libevtx_record_get_utf8_xml_string_size,
+                          libevtx_record_get_utf8_xml_string);
+    if (*xml_text == NULL)
+        return false;
+    xml_fields_extract(*xml_text, xml);
+    return true;
+}
+
 /* Fills ev from a record the filter wants.  Returns 0, or -1 when the record's XML (needed
  * for the event time) cannot be rendered. */
-static int read_wanted_record(libevtx_record_t *record, struct event *ev, char *why, size_t size)
+static int read_wanted_record(libevtx_record_t *record, const struct evtx_record_bytes *bytes,
+                              struct event *ev, char *why, size_t size)
 {
     libevtx_error_t *error = NULL;
     uint64_t identifier = 0, written = 0;
@@ -109,20 +129,22 @@ static int read_wanted_record(libevtx_record_t *record, struct event *ev, char *
     ev->record_id = identifier;
     ev->written_time = written;
 
-    char *xml_text = copy_utf8(record, libevtx_record_get_utf8_xml_string_size,
-                               libevtx_record_get_utf8_xml_string);
-    if (xml_text == NULL) {
+    struct xml_fields xml;
+    char *xml_text;
+    if (!record_fields(record, bytes, &xml, &xml_text)) {
         snprintf(why, size, "record %llu: libevtx could not render its XML",
                  (unsigned long long)identifier);
         return -1;
     }
-    struct xml_fields xml;
-    xml_fields_extract(xml_text, &xml);
     ev->time = xml.time_created ? xml.time_created : written;
     ev->event_record_id = xml.has_event_record_id ? xml.event_record_id : identifier;
     ev->channel = cs_strdup(xml.channel ? xml.channel : "");
     ev->computer = copy_utf8(record, libevtx_record_get_utf8_computer_name_size,
                              libevtx_record_get_utf8_computer_name);
+    if (ev->computer == NULL && xml_text == NULL) { /* the BinXML read leaves it to libevtx */
+        xml_fields_free(&xml);
+        record_fields(record, NULL, &xml, &xml_text);
+    }
     if (ev->computer == NULL)
         ev->computer = cs_strdup(xml.computer ? xml.computer : "");
     read_event_data(record, &xml, &ev->data);
@@ -131,7 +153,8 @@ static int read_wanted_record(libevtx_record_t *record, struct event *ev, char *
     return 0;
 }
 
-int evtx_record_visit(struct evtx_record_walk *w, bool recovered, int index)
+int evtx_record_visit(struct evtx_record_walk *w, bool recovered, int index,
+                      const struct evtx_record_bytes *bytes)
 {
     libevtx_error_t *error = NULL;
     libevtx_record_t *record = NULL;
@@ -151,7 +174,7 @@ int evtx_record_visit(struct evtx_record_walk *w, bool recovered, int index)
     if (ok && has_provider && reader_filter_wants(w->filter, provider, event_id & 0xffff)) {
         struct event ev = {.file = w->path, .recovered = recovered, .event_id = event_id & 0xffff};
         char why[256];
-        if (read_wanted_record(record, &ev, why, sizeof(why)) == 0) {
+        if (read_wanted_record(record, bytes, &ev, why, sizeof(why)) == 0) {
             ev.provider = cs_strdup(provider);
             w->events_kept++;
             if (w->on_event(&ev, w->ctx) != 0)

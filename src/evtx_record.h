@@ -27,10 +27,20 @@ struct evtx_record_walk {
     char ***warnings;
 };
 
+/* Where a record's bytes are, when the caller knows (the selected-chunk read): its chunk
+ * (EVTX_CHUNK_SIZE bytes the prefilter walked) and its offset in it. */
+struct evtx_record_bytes {
+    const uint8_t *chunk;
+    uint32_t offset;
+};
+
 /* Looks at the index-th record of libevtx's records list (recovered false) or recovered
- * records list, and hands it to on_event when the filter keeps it.  Returns 1 when the record
+ * records list, and hands it to on_event when the filter keeps it.  With bytes (else NULL),
+ * TimeCreated, EventRecordID, Channel and the Data names are read from the record's BinXML
+ * (reader_binxml.h) instead of its XML rendering when they can be.  Returns 1 when the record
  * was examined, 0 when libevtx could not read it. */
-int evtx_record_visit(struct evtx_record_walk *w, bool recovered, int index);
+int evtx_record_visit(struct evtx_record_walk *w, bool recovered, int index,
+                      const struct evtx_record_bytes *bytes);
 
 /* The innermost line of libevtx's error backtrace ("" when there is none). */
 void evtx_describe_error(libevtx_error_t *error, char *out, size_t size);

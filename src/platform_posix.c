@@ -33,6 +33,15 @@ static enum platform_file_kind kind_of(mode_t mode)
     return PLATFORM_OTHER;
 }
 
+static void fill_info(const struct stat *st, struct platform_file_info *info)
+{
+    info->kind = kind_of(st->st_mode);
+    info->size = info->kind == PLATFORM_FILE ? (uint64_t)st->st_size : 0;
+    info->device = (uint64_t)st->st_dev;
+    info->inode = (uint64_t)st->st_ino;
+    info->modified = (int64_t)st->st_mtime;
+}
+
 int platform_file_info(const char *path, bool follow_links, struct platform_file_info *info,
                        struct cs_error *err)
 {
@@ -46,11 +55,7 @@ int platform_file_info(const char *path, bool follow_links, struct platform_file
         errno = saved;
         return -1;
     }
-    info->kind = kind_of(st.st_mode);
-    info->size = info->kind == PLATFORM_FILE ? (uint64_t)st.st_size : 0;
-    info->device = (uint64_t)st.st_dev;
-    info->inode = (uint64_t)st.st_ino;
-    info->modified = (int64_t)st.st_mtime;
+    fill_info(&st, info);
     return 0;
 }
 
@@ -137,6 +142,16 @@ int platform_open_read(const char *path)
 int platform_close(int fd)
 {
     return close(fd);
+}
+
+int platform_fd_info(int fd, struct platform_file_info *info)
+{
+    memset(info, 0, sizeof(*info));
+    struct stat st;
+    if (fstat(fd, &st) != 0)
+        return -1;
+    fill_info(&st, info);
+    return 0;
 }
 
 int platform_fd_size(int fd, uint64_t *size)

@@ -319,6 +319,16 @@ int platform_close(int fd)
     return _close(fd);
 }
 
+int platform_fd_info(int fd, struct platform_file_info *info)
+{
+    memset(info, 0, sizeof(*info));
+    HANDLE h = (HANDLE)_get_osfhandle(fd);
+    if (h == INVALID_HANDLE_VALUE)
+        return -1;
+    fill_info(h, true, info);
+    return 0;
+}
+
 int platform_fd_size(int fd, uint64_t *size)
 {
     LARGE_INTEGER bytes;

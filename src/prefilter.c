@@ -19,6 +19,8 @@
  */
 #include "crashsig/prefilter.h"
 
+#include "reader_binxml.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +39,7 @@
 /* Embedded BinXML values nest at most this deep before a record is simply wanted. */
 #define MAX_BINXML_DEPTH 8
 #define MAX_NEEDLES      16
+#define MAX_WANTED_IDS   64
 #define MAX_NEEDLE_UNITS 128
 
 struct needle {
@@ -52,6 +55,11 @@ struct prefilter {
     /* Folding constants: x^(n-1) mod P, bit-reflected into 64 bits (see crc32_clmul). */
     uint64_t fold1024_lo, fold1024_hi, fold512_lo, fold512_hi, fold128_lo, fold128_hi;
     bool want_all; /* some provider name could not be turned into a needle */
+    /* every event id any provider of the filter wants; all_ids: too many to list, so records
+     * are selected by provider name alone */
+    bool all_ids;
+    size_t id_count;
+    uint32_t ids[MAX_WANTED_IDS];
     size_t needle_count;
     struct needle needles[MAX_NEEDLES];
 };
@@ -250,6 +258,13 @@ static size_t utf8_to_utf16(const char *s, uint16_t *out, size_t max)
 
 static void needles_init(struct prefilter *pf, const struct reader_filter *filter)
 {
+    for (size_t i = 0; i < filter->count; i++)
+        for (size_t k = 0; k < filter->wants[i].event_id_count; k++) {
+            if (pf->id_count == MAX_WANTED_IDS)
+                pf->all_ids = true;
+            else
+                pf->ids[pf->id_count++] = filter->wants[i].event_ids[k];
+        }
     for (size_t i = 0; i < filter->count; i++) {
         if (pf->needle_count == MAX_NEEDLES) {
             pf->want_all = true;
@@ -751,7 +766,21 @@ static bool hit_in(const struct hits *h, size_t start, size_t end)
     return false;
 }
 
-static bool record_wanted(const uint8_t *chunk, uint16_t offset, const struct hits *h)
+/* False when the record's EventID (read from its BinXML, reader_binxml.h) is one no provider of
+ * the filter wants: libevtx would parse it only for the reader to drop it.  The union of every
+ * provider's ids is enough: the reader still compares provider and id exactly. */
+static bool event_id_wanted(const struct prefilter *pf, const uint8_t *chunk, uint16_t offset)
+{
+    uint32_t id;
+    if (pf->all_ids || !reader_binxml_fields(chunk, offset, &id, NULL))
+        return true;
+    for (size_t i = 0; i < pf->id_count; i++)
+        if (pf->ids[i] == (id & 0xffff))
+            return true;
+    return false;
+}
+
+static bool record_has_needle(const uint8_t *chunk, uint16_t offset, const struct hits *h)
 {
     uint32_t size = load_le32(chunk + offset + 4);
     if (hit_in(h, offset, (size_t)offset + size))
@@ -765,6 +794,12 @@ static bool record_wanted(const uint8_t *chunk, uint16_t offset, const struct hi
     return false;
 }
 
+static bool record_wanted(const struct prefilter *pf, const uint8_t *chunk, uint16_t offset,
+                          const struct hits *h)
+{
+    return record_has_needle(chunk, offset, h) && event_id_wanted(pf, chunk, offset);
+}
+
 size_t prefilter_select_records(const struct prefilter *pf, const uint8_t *chunk,
                                 const struct chunk_facts *facts, bool *live_wanted,
                                 bool *slack_wanted)
@@ -775,11 +810,15 @@ size_t prefilter_select_records(const struct prefilter *pf, const uint8_t *chunk
     bool all = pf->want_all || h.count >= MAX_NEEDLE_HITS;
     size_t wanted = 0;
     for (uint32_t i = 0; i < facts->live_count; i++) {
-        live_wanted[i] = all || (h.count && record_wanted(chunk, facts->live[i], &h));
+        live_wanted[i] = pf->want_all ||
+                         ((all || h.count) && (all ? event_id_wanted(pf, chunk, facts->live[i])
+                                                   : record_wanted(pf, chunk, facts->live[i], &h)));
         wanted += live_wanted[i];
     }
     for (uint32_t i = 0; i < facts->slack_count; i++) {
-        slack_wanted[i] = all || (h.count && record_wanted(chunk, facts->slack[i], &h));
+        slack_wanted[i] = pf->want_all || ((all || h.count) &&
+                                           (all ? event_id_wanted(pf, chunk, facts->slack[i])
+                                                : record_wanted(pf, chunk, facts->slack[i], &h)));
         wanted += slack_wanted[i];
     }
     free(pos);

@@ -44,6 +44,45 @@ static struct evtx_record_walk walk_for(const struct reader_request *request, co
 
 /* ---- opening and planning -------------------------------------------------------------- */
 
+#define CHANGED_MESSAGE                                                                            \
+    "the file changed while being read (replaced or written to); what was read of it is not "      \
+    "used, so that two files are never mixed"
+
+static struct reader_identity identity_of(const struct platform_file_info *info)
+{
+    return (struct reader_identity){info->device, info->inode, info->size, info->modified};
+}
+
+static bool same_identity(const struct reader_identity *a, const struct reader_identity *b)
+{
+    return a->device == b->device && a->inode == b->inode && a->size == b->size &&
+           a->modified == b->modified;
+}
+
+/* True when there is nothing to check, or fd is still the file planned. */
+static bool fd_is_expected(int fd, const struct reader_identity *expect)
+{
+    struct platform_file_info info;
+    if (expect == NULL)
+        return true;
+    if (platform_fd_info(fd, &info) != 0)
+        return false;
+    struct reader_identity now = identity_of(&info);
+    return same_identity(&now, expect);
+}
+
+/* The same for the file the path names now (the whole-file read opens it several times). */
+static bool path_is_expected(const char *path, const struct reader_identity *expect)
+{
+    struct platform_file_info info;
+    if (expect == NULL)
+        return true;
+    if (platform_file_info(path, true, &info, NULL) != 0 || info.kind != PLATFORM_FILE)
+        return false;
+    struct reader_identity now = identity_of(&info);
+    return same_identity(&now, expect);
+}
+
 /* Rejects what libevtx should never be asked to open, with a message a person can act on. */
 static int check_openable(const char *path, struct input_report *report)
 {
@@ -117,13 +156,19 @@ int reader_plan_file(const char *path, const struct prefilter *pf, struct reader
         return -1;
     }
     uint8_t data[EVTX_FILE_HEADER_SIZE];
-    uint64_t size = 0;
+    struct platform_file_info info;
     ssize_t got = read_at(fd, data, sizeof(data), 0);
-    int size_rc = platform_fd_size(fd, &size);
+    int size_rc = platform_fd_info(fd, &info);
     platform_close(fd);
+    uint64_t size = size_rc == 0 ? info.size : 0;
+    layout->identified = size_rc == 0;
+    if (size_rc == 0)
+        layout->identity = identity_of(&info);
+    /* Any header block size: Windows writes 4096 in every EVTX version and the chunks follow
+     * at that offset, so a different value is damage to the header (reader_damage.c warns),
+     * not a reason to give up on intact chunks. */
     if (got != (ssize_t)sizeof(data) || size_rc != 0 ||
-        prefilter_parse_header(pf, data, &layout->header) != 0 ||
-        layout->header.header_block_size != EVTX_FILE_HEADER_SIZE)
+        prefilter_parse_header(pf, data, &layout->header) != 0)
         return 0;
     layout->chunk_count = (size - EVTX_FILE_HEADER_SIZE) / EVTX_CHUNK_SIZE;
     layout->cut_chunk_bytes = (uint32_t)((size - EVTX_FILE_HEADER_SIZE) % EVTX_CHUNK_SIZE);
@@ -210,11 +255,14 @@ static bool locate_record(const struct structure *s, bool recovered, uint64_t in
     return false;
 }
 
-/* The identifier in the header of a record the structure located, read again from the file. */
+/* The identifier in the header of a record the structure located, read again from the file, and
+ * whether the selected-chunk read would hand it to libevtx (*candidate, left true when the
+ * chunk cannot be read again). */
 static uint64_t located_record_id(const char *path, const struct prefilter *pf, uint64_t chunk,
-                                  uint32_t position, bool in_slack)
+                                  uint32_t position, bool in_slack, bool *candidate)
 {
     uint64_t id = 0;
+    *candidate = true;
     int fd = platform_open_read(path);
     uint8_t *data = cs_xmalloc(EVTX_CHUNK_SIZE);
     uint16_t *live = cs_xmalloc(EVTX_MAX_CHUNK_RECORDS * sizeof(uint16_t));
@@ -223,8 +271,15 @@ static uint64_t located_record_id(const char *path, const struct prefilter *pf, 
                            EVTX_FILE_HEADER_SIZE + chunk * EVTX_CHUNK_SIZE) == EVTX_CHUNK_SIZE) {
         struct chunk_facts facts = {.live = live, .slack = slack};
         prefilter_check_chunk(pf, data, &facts);
-        if (in_slack ? position < facts.slack_count : position < facts.live_count)
+        if (in_slack ? position < facts.slack_count : position < facts.live_count) {
             id = prefilter_record_id(data, in_slack ? slack[position] : live[position]);
+            bool *live_wanted = cs_xcalloc(EVTX_MAX_CHUNK_RECORDS, sizeof(bool));
+            bool *slack_wanted = cs_xcalloc(EVTX_MAX_CHUNK_RECORDS, sizeof(bool));
+            prefilter_select_records(pf, data, &facts, live_wanted, slack_wanted);
+            *candidate = in_slack ? slack_wanted[position] : live_wanted[position];
+            free(live_wanted);
+            free(slack_wanted);
+        }
     }
     if (fd >= 0)
         platform_close(fd);
@@ -259,7 +314,11 @@ static void walk_progress(struct whole_file_read *r)
         r->bytes_reported = bytes;
 }
 
-/* Walks one of libevtx's lists completely; unreadable records go to the structure's range. */
+/* Walks one of libevtx's lists completely; unreadable records go to the structure's range.  Only
+ * those that could be a wanted event, as in the selected-chunk read: a record of another
+ * provider (or with an event id nobody wants) that libevtx cannot parse can never be a crash,
+ * and the selected-chunk read never asks libevtx for it, so both read modes give the same
+ * status and counts (docs/performance.md). */
 static void walk_all(struct whole_file_read *r, bool recovered, struct input_report *report)
 {
     struct evtx_record_walk *w = &r->walk;
@@ -280,14 +339,15 @@ static void walk_all(struct whole_file_read *r, bool recovered, struct input_rep
         report->records = (uint64_t)count;
     for (int i = 0; i < count && !w->stopped; i++) {
         walk_progress(r);
-        if (evtx_record_visit(w, recovered, i))
+        if (evtx_record_visit(w, recovered, i, NULL))
             continue;
         uint64_t chunk = READER_CHUNK_UNKNOWN, id = (uint64_t)i;
         uint32_t position = 0;
-        bool in_slack = false;
+        bool in_slack = false, candidate = true;
         if (s->valid && locate_record(s, recovered, (uint64_t)i, &chunk, &position, &in_slack))
-            id = located_record_id(w->path, r->pf, chunk, position, in_slack);
-        reader_range_note_unreadable(&s->range, chunk, id, recovered);
+            id = located_record_id(w->path, r->pf, chunk, position, in_slack, &candidate);
+        if (candidate)
+            reader_range_note_unreadable(&s->range, chunk, id, recovered);
     }
 }
 
@@ -323,8 +383,8 @@ static int read_chunks(const struct reader_request *request, uint64_t first_chun
                        uint64_t chunk_count, bool every_record, struct reader_range *range,
                        struct cs_error *err);
 
-/* libevtx refused the file because of unreadable chunks: every record of the others, with the
- * selected-chunk read's images. */
+/* libevtx refused the file because of unreadable chunks, or its header block size is damaged:
+ * every record of the readable chunks, with the selected-chunk read's images. */
 static int read_readable_chunks(const struct whole_file_read *r, struct input_report *report)
 {
     free(report->error);
@@ -373,7 +433,27 @@ static void read_all_records(struct whole_file_read *r, libevtx_file_t *file,
     reader_warn_unreadable(report, &r->structure.range);
 }
 
+/* The whole-file read opens the file by its path several times: it must have been the file
+ * planned before and after all of them. */
+static int fail_if_changed(const struct reader_request *request, struct input_report *report)
+{
+    if (path_is_expected(request->path, request->expect))
+        return 0;
+    input_report_fail(report, "%s", CHANGED_MESSAGE);
+    return -1;
+}
+
+static int read_whole_file(const struct reader_request *request, struct input_report *report);
+
 int reader_read_whole_file(const struct reader_request *request, struct input_report *report)
+{
+    if (fail_if_changed(request, report) != 0)
+        return -1;
+    int rc = read_whole_file(request, report);
+    return fail_if_changed(request, report) != 0 ? -1 : rc;
+}
+
+static int read_whole_file(const struct reader_request *request, struct input_report *report)
 {
     const char *path = request->path;
     if (check_openable(path, report) != 0)
@@ -383,6 +463,14 @@ int reader_read_whole_file(const struct reader_request *request, struct input_re
     struct structure *s = &r.structure;
     structure_scan(path, r.pf, s, request->progress, request->progress_ctx);
     int rc = 0;
+    /* libevtx would look for the chunks where a damaged header block size says they are:
+     * read them where they are, through images with a corrected header */
+    if (s->valid && s->layout.header.header_block_size != EVTX_FILE_HEADER_SIZE) {
+        rc = read_readable_chunks(&r, report);
+        structure_free(s);
+        prefilter_free(own_pf);
+        return rc;
+    }
     libevtx_file_t *file = open_with_libevtx(path, report);
     if (file == NULL) {
         rc = s->valid && s->range.tally.unsupported ? read_readable_chunks(&r, report) : -1;
@@ -494,6 +582,11 @@ static int read_chunks(const struct reader_request *request, uint64_t first_chun
         cs_error_set(err, "cannot open: %s", strerror(errno));
         return -1;
     }
+    if (!fd_is_expected(fd, request->expect)) {
+        cs_error_set(err, "%s", CHANGED_MESSAGE);
+        platform_close(fd);
+        return -1;
+    }
     struct chunk_read cr = {.request = request, .every_record = every_record, .range = range};
     cr.walk = walk_for(request, request->path, &range->warning_count, &range->warnings);
     uint8_t header[EVTX_FILE_HEADER_SIZE];
@@ -517,6 +610,11 @@ static int read_chunks(const struct reader_request *request, uint64_t first_chun
         free(cr.slack_wanted);
     }
     range->events_kept = cr.walk.events_kept;
+    /* written to while this range was read: its bytes may mix two versions */
+    if (rc == 0 && !fd_is_expected(fd, request->expect)) {
+        cs_error_set(err, "%s", CHANGED_MESSAGE);
+        rc = -1;
+    }
     platform_close(fd);
     return rc;
 }

@@ -80,6 +80,11 @@ static void warn_file_damage(struct input_report *report, const struct evtx_head
                                   "had it open, not exported); every chunk in the file was read");
     if (damage & FILE_BAD_HEADER_CRC)
         input_report_warn(report, "file header: CRC mismatch");
+    if (h->header_block_size != EVTX_FILE_HEADER_SIZE)
+        input_report_warn(report,
+                          "file header: header block size %u, not %u (damaged); the chunks were "
+                          "read from offset %u, where every EVTX version puts them",
+                          h->header_block_size, EVTX_FILE_HEADER_SIZE, EVTX_FILE_HEADER_SIZE);
     if (damage & FILE_CHUNKS_REVERSED)
         input_report_warn(report, "file header: first chunk number %u is above the last, %u",
                           h->first_chunk, h->last_chunk);
@@ -184,7 +189,8 @@ void reader_report_ranges(struct input_report *report, const struct reader_layou
     warn_cut_chunk(report, layout);
     warn_ranges(report, ranges, range_count, tally.damaged_chunks + tally.damaged_past_count);
     bool damaged = file_damage || tally.damaged_chunks || tally.damaged_past_count || unreadable ||
-                   missing || layout->cut_chunk_bytes;
+                   missing || layout->cut_chunk_bytes ||
+                   header->header_block_size != EVTX_FILE_HEADER_SIZE;
     report->status = damaged ? INPUT_DAMAGED : INPUT_OK;
 }
 
@@ -202,13 +208,7 @@ void reader_warn_structure(struct input_report *report, bool structure_valid,
         warn_ranges(report, &damage_only, 1,
                     range->tally.damaged_chunks + range->tally.damaged_past_count);
     }
-    if (corrupted && report->warning_count == before && !structure_valid &&
-        layout->header.header_block_size != EVTX_FILE_HEADER_SIZE)
-        input_report_warn(report,
-                          "file header: damaged (header block size %u, not %u, and libevtx "
-                          "flags the file as corrupted); read as far as possible",
-                          layout->header.header_block_size, EVTX_FILE_HEADER_SIZE);
-    else if (corrupted && report->warning_count == before)
+    if (corrupted && report->warning_count == before)
         input_report_warn(report, "libevtx flags the file as corrupted (a dirty, unsynchronized "
                                   "or damaged log); read as far as possible");
 }

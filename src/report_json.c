@@ -1,7 +1,9 @@
 /*
  * report_json.c - the machine-readable report, schema crashsig.report/1 (docs/report-format.md).
  *
- * Built as a cJSON tree and printed once, so a failure never leaves half a document.  Every
+ * Streamed: each input, incident and finding is built as a cJSON tree and printed in turn, in
+ * the bytes cJSON would print for the whole document, so the report's memory does not grow
+ * with the incidents (outputs are written to a temporary file and renamed, run.c).  Every
  * string goes through cJSON, which escapes quotes, control characters and NULs; a side that is
  * absent is null, never omitted, so consumers can rely on the shape.
  *
@@ -430,29 +432,82 @@ static cJSON *summary_object(const struct run_result *result)
     return obj;
 }
 
+/*
+ * Prints item (freed here) as cJSON_Print would print it at this nesting depth inside the
+ * document: cJSON_Print starts at depth 0, so every line after the first gets depth tabs.
+ * What the report holds grows with the incidents; one item at a time keeps the memory of the
+ * report to one incident's tree and its text, not the whole document's (about 13 KB an
+ * incident when the tree and its text were built whole).
+ */
+static int print_at_depth(FILE *out, cJSON *item, int depth)
+{
+    char *text = cJSON_Print(item);
+    cJSON_Delete(item);
+    if (text == NULL)
+        return -1;
+    int rc = 0;
+    for (const char *p = text; *p && rc == 0; p++) {
+        rc = fputc(*p, out) == EOF ? -1 : 0;
+        for (int d = 0; *p == '\n' && d < depth && rc == 0; d++)
+            rc = fputc('\t', out) == EOF ? -1 : 0;
+    }
+    free(text);
+    return rc;
+}
+
+/* One of the document's arrays, "\tKEY:\t[ITEM, ITEM]," with the items made one at a time. */
+typedef cJSON *(*json_item_fn)(const struct run_result *result, size_t index);
+
+static int print_array(FILE *out, const char *key, const struct run_result *result, size_t count,
+                       json_item_fn make)
+{
+    if (fprintf(out, "\t\"%s\":\t[", key) < 0)
+        return -1;
+    for (size_t i = 0; i < count; i++)
+        if ((i && fputs(", ", out) == EOF) || print_at_depth(out, make(result, i), 2) != 0)
+            return -1;
+    return fputs("],\n", out) == EOF ? -1 : 0;
+}
+
+static cJSON *input_item(const struct run_result *result, size_t i)
+{
+    return input_object(&result->inputs[i]);
+}
+
+static cJSON *incident_item(const struct run_result *result, size_t i)
+{
+    return report_json_incident(&result->incidents.items[i]);
+}
+
+static cJSON *finding_item(const struct run_result *result, size_t i)
+{
+    return finding_object(&result->findings.items[i], result->findings.items[i].known);
+}
+
+static cJSON *outage_item(const struct run_result *result, size_t i)
+{
+    return outage_object(&result->outages.items[i]);
+}
+
+/* The document is streamed, array item by array item, in exactly the bytes cJSON_Print gives
+ * for the whole tree (tests/test_report_formats.c); the caller's output is all or nothing
+ * (run.c writes to a temporary file), so a failure midway never leaves half a report. */
 int report_write_json(FILE *out, const struct run_result *result,
                       const struct report_options *options)
 {
     (void)options; /* JSON has no presentation choices: always UTC, never colour */
-    cJSON *root = cJSON_CreateObject();
-    cJSON_AddStringToObject(root, "schema", REPORT_JSON_SCHEMA);
-    cJSON *tool = cJSON_AddObjectToObject(root, "tool");
+    if (fprintf(out, "{\n\t\"schema\":\t\"%s\",\n\t\"tool\":\t", REPORT_JSON_SCHEMA) < 0)
+        return -1;
+    cJSON *tool = cJSON_CreateObject();
     cJSON_AddStringToObject(tool, "name", "crashsig");
     cJSON_AddStringToObject(tool, "version", CRASHSIG_VERSION);
-    cJSON *inputs = cJSON_AddArrayToObject(root, "inputs");
-    for (size_t i = 0; i < result->input_count; i++)
-        cJSON_AddItemToArray(inputs, input_object(&result->inputs[i]));
-    cJSON *incidents = cJSON_AddArrayToObject(root, "incidents");
-    for (size_t i = 0; i < result->incidents.count; i++)
-        cJSON_AddItemToArray(incidents, report_json_incident(&result->incidents.items[i]));
-    cJSON *findings = cJSON_AddArrayToObject(root, "findings");
-    for (size_t i = 0; i < result->findings.count; i++)
-        cJSON_AddItemToArray(
-            findings, finding_object(&result->findings.items[i], result->findings.items[i].known));
-    cJSON *outages = cJSON_AddArrayToObject(root, "outages");
-    for (size_t i = 0; i < result->outages.count; i++)
-        cJSON_AddItemToArray(outages, outage_object(&result->outages.items[i]));
-    cJSON_AddItemToObject(root, "summary", summary_object(result));
-
-    return cs_json_write(out, root);
+    if (print_at_depth(out, tool, 1) != 0 || fputs(",\n", out) == EOF ||
+        print_array(out, "inputs", result, result->input_count, input_item) != 0 ||
+        print_array(out, "incidents", result, result->incidents.count, incident_item) != 0 ||
+        print_array(out, "findings", result, result->findings.count, finding_item) != 0 ||
+        print_array(out, "outages", result, result->outages.count, outage_item) != 0 ||
+        fputs("\t\"summary\":\t", out) == EOF ||
+        print_at_depth(out, summary_object(result), 1) != 0)
+        return -1;
+    return fputs("\n}\n", out) == EOF ? -1 : 0;
 }

@@ -206,7 +206,7 @@ static void copy_report(struct input_report *to, const struct input_report *from
 }
 
 /* Every task of the file has ended: its report.  A task whose worker crashed, hung or could
- * not read makes the input an error; what the other tasks found is kept. */
+ * not read (or found the file changed) makes the input an error, and an error has no events. */
 static void complete_file(struct scan_job *job, struct file_entry *f)
 {
     f->complete = true;
@@ -223,6 +223,12 @@ static void complete_file(struct scan_job *job, struct file_entry *f)
             describe_failure(job, &tasks[i], why, sizeof(why));
         f->report->status = INPUT_ERROR;
         f->report->error = cs_strdup(why);
+        /* an input that is an error has no incidents: what its other tasks read may come
+         * from another file put at its path, or stop anywhere */
+        for (size_t k = 0; k < f->task_count; k++) {
+            event_list_free(&tasks[k].records);
+            event_list_free(&tasks[k].recovered);
+        }
         return;
     }
     if (f->task_count == 1 && tasks[0].whole_file) {
@@ -276,12 +282,23 @@ static void feed_complete_files(struct scan_job *job)
     }
 }
 
+/* The swap_input test hook (scan.h): once, after the first range of a file read in several. */
+static void swap_input_for_test(struct scan_job *job, const struct task *t,
+                                const struct file_entry *f)
+{
+    if (job->hooks.swap_input == NULL || t->whole_file || t->first_chunk != 0 || f->task_count < 2)
+        return;
+    (void)rename(job->hooks.swap_input, f->path); /* a failure shows in the test's result */
+    job->hooks.swap_input = NULL;
+}
+
 static void task_ended(long index, const struct worker_end *end, void *ctx)
 {
     struct scan_job *job = ctx;
     struct task *t = &job->tasks[index];
     t->end = *end;
     struct file_entry *f = &job->files[t->file];
+    swap_input_for_test(job, t, f);
     if (!task_succeeded(t)) { /* what a failed task sent is not trusted */
         event_list_free(&t->records);
         event_list_free(&t->recovered);

@@ -64,10 +64,12 @@ static void simulate_fault(const char *fault, const char *path)
 }
 
 /* What the reader needs for any task of the job: events and progress go to out. */
-static struct reader_request reader_request_for(const struct scan_job *job, const char *path,
-                                                struct worker_out *out)
+static struct reader_request reader_request_for(const struct scan_job *job, const struct task *t,
+                                                const char *path, struct worker_out *out)
 {
+    const struct reader_layout *layout = &job->files[t->file].layout;
     return (struct reader_request){.path = path,
+                                   .expect = layout->identified ? &layout->identity : NULL,
                                    .filter = job->filter,
                                    .pf = job->pf,
                                    .on_event = worker_event,
@@ -81,7 +83,7 @@ static void run_range(struct scan_job *job, const struct task *t, const char *pa
 {
     struct reader_range range;
     struct cs_error err = {""};
-    struct reader_request request = reader_request_for(job, path, out);
+    struct reader_request request = reader_request_for(job, t, path, out);
     if (reader_read_chunks(&request, t->first_chunk, t->chunk_count, &range, &err) == 0) {
         wire_put_range(&out->buf, &range);
     } else {
@@ -105,7 +107,7 @@ int scan_worker_run_task(long index, int fd, void *ctx)
     if (t->whole_file) {
         struct input_report report;
         input_report_init(&report, path);
-        struct reader_request request = reader_request_for(job, path, &out);
+        struct reader_request request = reader_request_for(job, t, path, &out);
         reader_read_whole_file(&request, &report);
         wire_put_report(&out.buf, &report);
         input_report_free(&report);
@@ -132,9 +134,30 @@ static int parse_count(const char **p, uint64_t *out)
     return 0;
 }
 
-/* "file PATH" or "chunks FIRST COUNT PATH" (describe_task): fills t and returns the path, or
- * NULL when the line is not one of these. */
-static const char *parse_description(const char *text, struct task *t)
+/* "= DEVICE INODE SIZE MODIFIED " (the file planned, reader_identity; MODIFIED as an unsigned
+ * 64-bit number) or "- " (not known) at *p: fills layout and advances *p.  -1 otherwise. */
+static int parse_identity(const char **p, struct reader_layout *layout)
+{
+    if (strncmp(*p, "- ", 2) == 0) {
+        *p += 2;
+        return 0;
+    }
+    if (strncmp(*p, "= ", 2) != 0)
+        return -1;
+    *p += 2;
+    struct reader_identity *id = &layout->identity;
+    uint64_t modified;
+    if (parse_count(p, &id->device) != 0 || parse_count(p, &id->inode) != 0 ||
+        parse_count(p, &id->size) != 0 || parse_count(p, &modified) != 0)
+        return -1;
+    id->modified = (int64_t)modified;
+    layout->identified = true;
+    return 0;
+}
+
+/* "file IDENTITY PATH" or "chunks FIRST COUNT IDENTITY PATH" (describe_task): fills t and
+ * layout and returns the path, or NULL when the line is not one of these. */
+static const char *parse_description(const char *text, struct task *t, struct reader_layout *layout)
 {
     const char *p = text;
     if (strncmp(text, "file ", 5) == 0) {
@@ -148,16 +171,19 @@ static const char *parse_description(const char *text, struct task *t)
     } else {
         return NULL;
     }
+    if (parse_identity(&p, layout) != 0)
+        return NULL;
     return *p ? p : NULL;
 }
 
 int scan_run_worker_task(const char *description, int fd, const struct scan_hooks *hooks)
 {
     struct task t = {0};
-    const char *path = parse_description(description, &t);
+    struct file_entry file = {0};
+    const char *path = parse_description(description, &t, &file.layout);
     if (path == NULL)
         return -1;
-    struct file_entry file = {.path = path};
+    file.path = path;
     struct scan_job job = {.filter = event_sources_filter(),
                            .file_count = 1,
                            .files = &file,
@@ -177,12 +203,19 @@ char *scan_worker_describe_task(long index, void *ctx)
     const struct scan_job *job = ctx;
     const struct task *t = &job->tasks[index];
     const char *path = job->files[t->file].path;
-    char head[64];
+    const struct reader_layout *layout = &job->files[t->file].layout;
+    char head[160], identity[128] = "- ";
+    if (layout->identified)
+        snprintf(identity, sizeof(identity), "= %llu %llu %llu %llu ",
+                 (unsigned long long)layout->identity.device,
+                 (unsigned long long)layout->identity.inode,
+                 (unsigned long long)layout->identity.size,
+                 (unsigned long long)layout->identity.modified);
     if (t->whole_file)
-        snprintf(head, sizeof(head), "file ");
+        snprintf(head, sizeof(head), "file %s", identity);
     else
-        snprintf(head, sizeof(head), "chunks %llu %llu ", (unsigned long long)t->first_chunk,
-                 (unsigned long long)t->chunk_count);
+        snprintf(head, sizeof(head), "chunks %llu %llu %s", (unsigned long long)t->first_chunk,
+                 (unsigned long long)t->chunk_count, identity);
     size_t size = strlen(head) + strlen(path) + 1;
     char *line = cs_xmalloc(size);
     snprintf(line, size, "%s%s", head, path);

@@ -13,7 +13,8 @@
 
 #include "crashsig/scan.h"
 
-/* Runs the task described ("file PATH" or "chunks FIRST COUNT PATH") as a forked worker would,
+/* Runs the task described ("file IDENTITY PATH" or "chunks FIRST COUNT
+ * IDENTITY PATH", IDENTITY "= DEVICE INODE SIZE MODIFIED" or "-") as a forked worker would,
  * writing its frames to fd (hooks: the test hooks, as in scan_options).  Returns the worker's exit
  * status (0, or 1 when fd failed), or -1 when the description is not one. */
 int scan_run_worker_task(const char *description, int fd, const struct scan_hooks *hooks);

@@ -165,17 +165,21 @@ static void extract_data_names(const char *xml, struct xml_fields *out)
          p = strstr(p + 5, "<Data")) {
         if (!is_data_tag(p))
             continue;
-        char *name = attribute_value(p, "Name");
-        if (name)
-            out->has_names = true;
-        if (out->name_count < MAX_DATA_NAMES) {
-            out->names = cs_xrealloc(out->names, (out->name_count + 1) * sizeof(char *));
-            out->names[out->name_count++] = name;
-        } else {
-            free(name);
-        }
-        out->data_count++;
+        xml_fields_add_data(out, attribute_value(p, "Name"));
     }
+}
+
+void xml_fields_add_data(struct xml_fields *fields, char *name)
+{
+    if (name)
+        fields->has_names = true;
+    if (fields->name_count < MAX_DATA_NAMES) {
+        fields->names = cs_xrealloc(fields->names, (fields->name_count + 1) * sizeof(char *));
+        fields->names[fields->name_count++] = name;
+    } else {
+        free(name);
+    }
+    fields->data_count++;
 }
 
 void xml_fields_extract(const char *xml, struct xml_fields *out)

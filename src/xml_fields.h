@@ -23,6 +23,10 @@ struct xml_fields {
 };
 
 void xml_fields_extract(const char *xml, struct xml_fields *out);
+
+/* Counts one more <Data> element of EventData, with its Name (owned, taken) or NULL; names past
+ * a cap are counted but not kept.  data_count must be 0 or more already. */
+void xml_fields_add_data(struct xml_fields *fields, char *name);
 void xml_fields_free(struct xml_fields *fields);
 
 /* Replaces the five predefined XML entities and numeric character references in place. */

@@ -453,16 +453,27 @@ static void test_structure_matches_libevtx(void **state)
 
 /* ---- record selection ------------------------------------------------------------------- */
 
-static bool wanted_provider(libevtx_record_t *record)
+/* 2 when the filter wants the record, 1 when it is of a wanted provider with an event id the
+ * filter does not list, 0 otherwise. */
+static int wanted_record(libevtx_record_t *record)
 {
     char provider[256] = "";
+    uint32_t event_id = 0;
     libevtx_error_t *error = NULL;
     bool ok = libevtx_record_get_utf8_source_name(record, (uint8_t *)provider, sizeof(provider),
                                                   &error) == 1;
     libevtx_error_free(&error);
-    return ok && (strcasecmp(provider, ".NET Runtime") == 0 ||
-                  strcasecmp(provider, "Application Error") == 0);
+    ok = ok && libevtx_record_get_event_identifier(record, &event_id, &error) == 1;
+    libevtx_error_free(&error);
+    if (!ok || (strcasecmp(provider, ".NET Runtime") != 0 &&
+                strcasecmp(provider, "Application Error") != 0))
+        return 0;
+    return reader_filter_wants(&FILTER, provider, event_id & 0xffff) ? 2 : 1;
 }
+
+/* Records of a wanted provider with an unwanted event id, and how many of them were selected
+ * (the prefilter reads the id from the BinXML and leaves them out). */
+static size_t other_id_total, other_id_selected;
 
 /* Selection for one fixture: every wanted record selected; returns selected and total. */
 static void check_selection(const struct prefilter *pf, const char *path, size_t *selected,
@@ -500,9 +511,12 @@ static void check_selection(const struct prefilter *pf, const char *path, size_t
                 uint16_t at = kind ? slack[i] : live[i];
                 assert_int_equal(id, prefilter_record_id(data + off, at));
                 bool selected_here = kind ? slack_wanted[i] : live_wanted[i];
-                if (wanted_provider(record) && !selected_here)
-                    fail_msg("%s: record %llu is a wanted provider but was not selected", path,
+                int wanted = wanted_record(record);
+                if (wanted == 2 && !selected_here)
+                    fail_msg("%s: record %llu is wanted but was not selected", path,
                              (unsigned long long)id);
+                other_id_total += wanted == 1;
+                other_id_selected += wanted == 1 && selected_here;
                 *selected += selected_here;
                 (*total)++;
                 libevtx_record_free(&record, &error);
@@ -535,6 +549,10 @@ static void test_record_selection(void **state)
     print_message("selected %zu of %zu records; %zu of %zu in the noisy fixtures\n", selected,
                   total, noise_selected, noise_total);
     assert_true(noise_selected * 4 < noise_total);
+    print_message("records of a wanted provider with another event id: %zu, %zu selected\n",
+                  other_id_total, other_id_selected);
+    assert_true(other_id_total > 0);
+    assert_int_equal(other_id_selected, 0); /* the fixtures' records are all readable */
     prefilter_free(pf);
 }
 

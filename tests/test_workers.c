@@ -163,13 +163,15 @@ static void test_worker_by_description(void **state)
 {
     (void)state;
     bool done;
-    assert_int_equal(run_worker("file " SOURCE_DIR "/fixtures/demo.evtx", &done), 0);
+    assert_int_equal(run_worker("file - " SOURCE_DIR "/fixtures/demo.evtx", &done), 0);
     assert_true(done);
-    assert_int_equal(run_worker("chunks 0 1 " SOURCE_DIR "/fixtures/demo.evtx", &done), 0);
+    assert_int_equal(run_worker("chunks 0 1 - " SOURCE_DIR "/fixtures/demo.evtx", &done), 0);
     assert_true(done);
     const char *bad[] = {"",
                          "file ",
                          "chunks 0 " SOURCE_DIR "/fixtures/demo.evtx",
+                         "chunks 0 1 " SOURCE_DIR "/fixtures/demo.evtx", /* no identity */
+                         "file = 1 2 " SOURCE_DIR "/fixtures/demo.evtx",
                          "chunks -1 1 x.evtx",
                          "chunks 0 0 x.evtx",
                          "range 0 1 x.evtx"};

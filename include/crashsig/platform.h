@@ -87,6 +87,9 @@ int platform_open_read(const char *path);
 int platform_close(int fd);
 /* The size of the file open as fd (fstat), even when its path has gone since.  0 or -1. */
 int platform_fd_size(int fd, uint64_t *size);
+/* The status of the file open as fd (fstat; on Windows its handle's information), even when
+ * its path names another file since: the reader compares it with what it planned.  0 or -1. */
+int platform_fd_info(int fd, struct platform_file_info *info);
 /* Reads up to size bytes at offset without moving a shared file position (pread).  Returns the
  * byte count (0 at the end), or -1 with errno set. */
 long long platform_pread(int fd, void *buf, size_t size, uint64_t offset);

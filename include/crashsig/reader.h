@@ -15,11 +15,13 @@
  *     (scan.c); reader_report_ranges joins the ranges' reports into the file's report.
  *
  * Either way only the records whose provider and event id the filter asks for are kept, and
- * TimeCreated, EventRecordID and the EventData names are read from the record's XML only for
- * those.  A damaged file is read as far as libevtx can and described in the input report's
- * warnings (which chunk, what damage); only a file that cannot be opened at all is an error.
- * The selected-chunk read's memory stays bounded whatever the file size; in the whole-file
- * read libevtx keeps an index of every record of the file (about 150 bytes a record).
+ * TimeCreated, EventRecordID, Channel and the EventData names are read only for those: in the
+ * selected-chunk read from the record's BinXML (reader_binxml.h) when it has the shape Windows
+ * writes, else (and always in the whole-file read) from libevtx's XML rendering of the record.  A
+ * damaged file is read as far as libevtx can and described in the input report's warnings (which
+ * chunk, what damage); only a file that cannot be opened at all is an error. The selected-chunk
+ * read's memory stays bounded whatever the file size; in the whole-file read libevtx keeps an index
+ * of every record of the file (about 150 bytes a record).
  *
  * Not for: interpreting events (event parsers), pairing them (correlator), walking directories
  * or running workers (scan.h).
@@ -36,9 +38,18 @@
 /* Called with the number of bytes of the input read since the last call. */
 typedef void (*reader_progress_fn)(uint64_t bytes, void *ctx);
 
+/* Which file a path named when it was planned: device, inode (Windows: volume serial number
+ * and file index), size and modification time.  A read that finds another file at the path,
+ * or this one changed, fails ("changed while being read") rather than mix two files. */
+struct reader_identity {
+    uint64_t device, inode, size;
+    int64_t modified;
+};
+
 /* What to read, and where the kept records and the progress go. */
 struct reader_request {
     const char *path;
+    const struct reader_identity *expect; /* the file planned; NULL: whatever the path holds */
     const struct reader_filter *filter;
     /* prefilter_new(filter); the whole-file read makes its own when it is NULL */
     const struct prefilter *pf;
@@ -61,6 +72,8 @@ int reader_read_whole_file(const struct reader_request *request, struct input_re
 
 /* Where an input's chunks lie, as reader_plan_file finds them. */
 struct reader_layout {
+    bool identified;                 /* identity is known */
+    struct reader_identity identity; /* the file planned */
     struct evtx_header header;
     uint64_t chunk_count;     /* whole chunks after the file header */
     uint32_t cut_chunk_bytes; /* the file ends this far into one more chunk (0: it does not) */
@@ -69,7 +82,7 @@ struct reader_layout {
 /*
  * Looks at path before it is split into ranges: returns 1 when it can be read by chunk ranges
  * (layout filled), 0 when only libevtx on the whole file can say what it holds (a file too
- * short for a header, an unusual header block size: use reader_read_whole_file), and -1 when
+ * short for a header: use reader_read_whole_file), and -1 when
  * it cannot be read at all (report->error set, as reader_read_whole_file would set it).
  */
 int reader_plan_file(const char *path, const struct prefilter *pf, struct reader_layout *layout,
@@ -117,7 +130,8 @@ void reader_range_free(struct reader_range *range);
 
 /*
  * The selected-chunk read of chunks [first_chunk, first_chunk + chunk_count) of request->path
- * (as planned by reader_plan_file; request->pf is required).  Kept events go to on_event in
+ * (as planned by reader_plan_file; request->pf is required).  With request->expect, the file
+ * open is checked against it before and after the range is read.  Kept events go to on_event in
  * libevtx's order for these chunks: records first, then recovered records.  A chunk libevtx
  * cannot read at all (which makes libevtx refuse the whole file) is left out and listed as
  * damaged; the other chunks are still read.  Fills range; returns 0, or -1 with a message in

@@ -30,6 +30,10 @@ struct scan_hooks {
     /* "crash:TEXT" or "hang:TEXT": the worker of every task whose path contains TEXT dies of a
      * memory fault or stops for ever, as a libevtx fault would; NULL: none */
     const char *worker_fault;
+    /* A file renamed over the first input read in more than one range as soon as its first
+     * range is read, as `wevtutil epl /ow:true` or a copy-then-rename would swap it while
+     * crashsig reads it (use --jobs 1, so that the next range starts after); NULL: none */
+    const char *swap_input;
 };
 
 struct scan_options {

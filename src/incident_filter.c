@@ -58,6 +58,11 @@ static const char *signature_value(const struct incident *incident)
     return incident->signature ? incident->signature->id : "";
 }
 
+static const char *pool_value(const struct incident *incident)
+{
+    return incident->iis && incident->iis->app_pool ? incident->iis->app_pool : "";
+}
+
 static int compare_names(const void *a, const void *b)
 {
     return cs_strcasecmp(*(const char *const *)a, *(const char *const *)b);
@@ -164,6 +169,8 @@ size_t incident_filter_apply(const struct incident_filter *filter, struct run_re
                  incident_computer);
     check_option(result, "--signature", "signatures", filter->signatures, filter->signature_count,
                  signature_value);
+    check_option(result, "--pool", "application pools", filter->pools, filter->pool_count,
+                 pool_value);
     filter_outages(filter, &result->outages);
     bool *keep = cs_xcalloc(result->incidents.count, sizeof(bool));
     for (size_t i = 0; i < result->incidents.count; i++)

@@ -311,6 +311,13 @@ static void test_outage_reports_and_filters(void **state)
     assert_int_equal(cJSON_GetArraySize(get(report, "incidents")), 5);
     assert_int_equal(cJSON_GetArraySize(get(report, "outages")), 1);
     cJSON_Delete(report);
+    /* a --pool typo is never a silent green: it names the pools there were */
+    run_program(&r, SOURCE_DIR, TIMEOUT_SECONDS, CRASHSIG_BINARY, "scan", "--pool", "Legacy",
+                "--strict-filters", HOST_SYSTEM, HOST_APP, NULL);
+    assert_int_equal(r.exit_status, 2);
+    assert_non_null(strstr(r.err, "--pool 'Legacy' matched nothing; application pools seen: "));
+    assert_non_null(strstr(r.err, "LegacyPool"));
+    process_result_free(&r);
 
     /* only a hang (high) passes the filter; the outages still fail a critical threshold */
     report =

@@ -103,11 +103,16 @@ static void run_with(struct state *state)
     FUZZ_CHECK(scan_run(&options, NULL, 0, &result, &err) == 0, "scan of carried events");
     fuzz_check_reports(&result, NULL);
     bool *keep = cs_xcalloc(result.incidents.count, sizeof(bool));
+    enum state_outage_verdict *verdicts = cs_xcalloc(result.outages.count + 1, sizeof(*verdicts));
     struct state_outcome outcome;
-    state_record_run(state, &result, keep, &outcome);
+    state_record_run(state, &result, keep, verdicts, &outcome);
     FUZZ_CHECK(outcome.reported + outcome.already_seen <= result.incidents.count,
                "each incident is reported or seen at most once");
+    FUZZ_CHECK(outcome.outages_reported + outcome.outages_ended + outcome.outages_already_seen ==
+                   result.outages.count,
+               "each outage is judged once");
     free(keep);
+    free(verdicts);
     run_result_free(&result);
 }
 

@@ -630,6 +630,7 @@ void iis_stage_outages(struct iis_stage *s, const struct incident_list *incident
         struct outage *o = &out->items[out->count++];
         memset(o, 0, sizeof(*o));
         o->computer = cs_strdup(it->event.computer ? it->event.computer : "");
+        o->channel = cs_strdup(it->event.channel ? it->event.channel : "");
         o->app_pool = cs_strdup(it->pool);
         o->disabled_at = it->event.time;
         o->was = record_of(it);

@@ -48,6 +48,7 @@ void outage_list_free_items(struct outage_list *list)
 {
     for (size_t i = 0; i < list->count; i++) {
         free(list->items[i].computer);
+        free(list->items[i].channel);
         free(list->items[i].app_pool);
         free(list->items[i].failures);
     }

@@ -355,6 +355,7 @@ static cJSON *outage_object(const struct outage *o)
         cJSON_AddItemToArray(failures, item);
     }
     cJSON_AddNumberToObject(obj, "crashes_before", (double)o->failure_count);
+    cJSON_AddBoolToObject(obj, "reported_before", o->reported_before);
     return obj;
 }
 
@@ -392,6 +393,8 @@ static void add_run_context(cJSON *obj, const struct run_result *result)
         cJSON *state = cJSON_AddObjectToObject(obj, "state");
         cJSON_AddNumberToObject(state, "already_seen", (double)result->omitted.already_seen);
         cJSON_AddNumberToObject(state, "held_back", (double)result->omitted.held_back);
+        cJSON_AddNumberToObject(state, "outages_already_seen",
+                                (double)result->omitted.outages_already_seen);
     } else {
         cJSON_AddNullToObject(obj, "state");
     }

@@ -671,9 +671,12 @@ static void print_context(struct text_out *o, const struct run_result *result)
             o->f, "Baseline: %zu new finding%s, %zu known (known findings do not fail the run).\n",
             result->findings.count - known, result->findings.count - known == 1 ? "" : "s", known);
     const struct run_omitted *inc = &result->omitted;
-    if (result->has_state && (inc->already_seen || inc->held_back)) {
+    if (result->has_state && (inc->already_seen || inc->held_back || inc->outages_already_seen)) {
         fprintf(o->f, "State: %zu incident%s seen by an earlier run, not shown again",
                 inc->already_seen, inc->already_seen == 1 ? "" : "s");
+        if (inc->outages_already_seen)
+            fprintf(o->f, "; %zu Rapid-Fail Protection outage%s too", inc->outages_already_seen,
+                    inc->outages_already_seen == 1 ? "" : "s");
         if (inc->held_back)
             fprintf(o->f,
                     "; %zu .NET event%s held back until %s Application Error 1000 is in the "
@@ -964,6 +967,8 @@ static void put_outage_sentence(struct text_out *o, const struct outage *out)
         fputs(" (", o->f);
         put_duration(o->f, out->duration_ms);
         fputs(" down)", o->f);
+        if (out->reported_before) /* --state: the alert for it went out in an earlier run */
+            fputs("; an earlier run reported it still disabled", o->f);
     } else {
         fputs("; still disabled when the log ends, ", o->f);
         put_duration(o->f, out->duration_ms);

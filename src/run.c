@@ -246,17 +246,38 @@ static int write_outputs(const struct run_request *request, const struct run_res
 
 /* ---- the run ----------------------------------------------------------------------------- */
 
+/* Keeps the outages the state lets through, in their order, and marks those reported once
+ * more because they ended. */
+static void keep_outages(struct outage_list *outages, const enum state_outage_verdict *verdicts)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < outages->count; i++) {
+        if (verdicts[i] == STATE_OUTAGE_ALREADY_SEEN) {
+            struct outage_list one = {1, &outages->items[i]};
+            outage_list_free_items(&one);
+            continue;
+        }
+        outages->items[i].reported_before = verdicts[i] == STATE_OUTAGE_NOW_ENDED;
+        outages->items[kept++] = outages->items[i];
+    }
+    outages->count = kept;
+}
+
 /* Drops what an earlier run reported and holds back what waits for its 1000. */
 static void apply_state(struct state *state, struct run_result *result)
 {
     bool *keep = cs_xcalloc(result->incidents.count + 1, sizeof(bool));
+    enum state_outage_verdict *verdicts = cs_xcalloc(result->outages.count + 1, sizeof(*verdicts));
     struct state_outcome outcome;
-    state_record_run(state, result, keep, &outcome);
+    state_record_run(state, result, keep, verdicts, &outcome);
     run_result_keep(result, keep);
+    keep_outages(&result->outages, verdicts);
     free(keep);
+    free(verdicts);
     result->has_state = true;
     result->omitted.already_seen = outcome.already_seen;
     result->omitted.held_back = outcome.held_back;
+    result->omitted.outages_already_seen = outcome.outages_already_seen;
 }
 
 /* Each worker costs the scanning process a pipe and, for a moment, two more descriptors;

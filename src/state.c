@@ -2,7 +2,8 @@
  * state.c - what a run does with the --state model (state.h): classify each event of the scan
  * as new, already reported or pending, decide which incidents to report and which .NET events
  * to hold back for their 1000, and move the marks, remembered identities and pending events
- * forward.  docs/ci-and-scheduled-tasks.md explains the rules; the comments here say how.
+ * forward.  An outage is judged by its WAS 5002, as an event of the log the 5002 is in.
+ * docs/ci-and-scheduled-tasks.md explains the rules; the comments here say how.
  *
  * Not for: reading or writing the state file (state_file.c).
  */
@@ -15,8 +16,9 @@
 #include "crashsig/platform.h"
 #include "crashsig/timeutil.h"
 
-#define HORIZON_TICKS   ((cs_filetime)STATE_RECENT_HORIZON_HOURS * 3600 * CS_TICKS_PER_SECOND)
-#define RETENTION_TICKS ((cs_filetime)STATE_LOG_RETENTION_DAYS * 86400 * CS_TICKS_PER_SECOND)
+#define HORIZON_TICKS     ((cs_filetime)STATE_RECENT_HORIZON_HOURS * 3600 * CS_TICKS_PER_SECOND)
+#define RETENTION_TICKS   ((cs_filetime)STATE_LOG_RETENTION_DAYS * 86400 * CS_TICKS_PER_SECOND)
+#define OPEN_OUTAGE_TICKS ((cs_filetime)STATE_OPEN_OUTAGE_DAYS * 86400 * CS_TICKS_PER_SECOND)
 
 /* ---- the model --------------------------------------------------------------------------- */
 
@@ -33,6 +35,7 @@ void state_log_free(struct state_log *log)
         event_free(&log->pending[i].event);
     free(log->pending);
     free(log->recent);
+    free(log->open_outages);
     free(log->computer);
     free(log->channel);
     free(log);
@@ -167,8 +170,10 @@ struct run {
     const struct run_result *result;
     cs_filetime window_ticks;
     size_t event_count;
-    struct run_event *events; /* two slots per incident: .NET side, 1000 side (ev NULL if none) */
-    struct run_log *logs;     /* parallel to state->logs */
+    /* two slots per incident: .NET side, 1000 side (ev NULL if none); then one per outage */
+    struct run_event *events;
+    struct event *outage_events; /* the outages' 5002s, one per outage (outage_event) */
+    struct run_log *logs;        /* parallel to state->logs */
 };
 
 /* The position of log in state->logs, which stays sorted and unchanged during a run once
@@ -227,12 +232,32 @@ static void add_run_event(struct run *run, size_t slot, const struct event *ev)
     re->status = classify(re->log, ev, &re->held_runs);
 }
 
+/* The 5002 of an outage as an event of its log, so that the state judges and remembers it like
+ * the events of incidents: identity, marks, the log it belongs to.  Its strings are the
+ * outage's, borrowed for the run. */
+static struct event outage_event(const struct outage *o)
+{
+    return (struct event){.file = o->was.file,
+                          .record_id = o->was.record_id,
+                          .event_record_id = o->was.event_record_id,
+                          .time = o->was.time,
+                          .computer = o->computer,
+                          .channel = o->channel,
+                          .event_id = o->was.event_id};
+}
+
 /* Classifies every event against the state as it was before this run. */
 static void collect_events(struct run *run)
 {
     const struct incident_list *incidents = &run->result->incidents;
-    run->event_count = incidents->count * 2;
+    const struct outage_list *outages = &run->result->outages;
+    run->event_count = incidents->count * 2 + outages->count;
     run->events = cs_xcalloc(run->event_count, sizeof(*run->events));
+    run->outage_events = cs_xcalloc(outages->count + 1, sizeof(*run->outage_events));
+    for (size_t i = 0; i < outages->count; i++) {
+        run->outage_events[i] = outage_event(&outages->items[i]);
+        add_run_event(run, incidents->count * 2 + i, &run->outage_events[i]);
+    }
     for (size_t i = 0; i < incidents->count; i++) {
         const struct incident *incident = &incidents->items[i];
         if (incident->dotnet)
@@ -310,6 +335,67 @@ static void decide(struct run *run, bool *keep, struct state_outcome *outcome)
         } else {
             keep[i] = true;
             outcome->reported++;
+        }
+    }
+}
+
+static bool has_id(const struct state_event_id *ids, size_t count, const struct state_event_id *id)
+{
+    return count && bsearch(id, ids, count, sizeof(*id), state_event_id_compare) != NULL;
+}
+
+/* Keeps ids sorted and unique. */
+static void add_id(struct state_event_id **ids, size_t *count, const struct state_event_id *id)
+{
+    size_t at = 0;
+    while (at < *count && state_event_id_compare(&(*ids)[at], id) < 0)
+        at++;
+    if (at < *count && state_event_id_compare(&(*ids)[at], id) == 0)
+        return;
+    *ids = cs_xrealloc(*ids, (*count + 1) * sizeof(**ids));
+    memmove(*ids + at + 1, *ids + at, (*count - at) * sizeof(**ids));
+    (*ids)[at] = *id;
+    (*count)++;
+}
+
+static void remove_id(struct state_event_id *ids, size_t *count, const struct state_event_id *id)
+{
+    struct state_event_id *found =
+        *count ? bsearch(id, ids, *count, sizeof(*id), state_event_id_compare) : NULL;
+    if (found == NULL)
+        return;
+    memmove(found, found + 1, (size_t)(ids + *count - (found + 1)) * sizeof(*ids));
+    (*count)--;
+}
+
+/*
+ * An outage whose 5002 an earlier run handled is not reported again, ended or not: its alert
+ * went out then.  One exception: an outage reported while the pool was still disabled is
+ * reported once more when a run sees it end, so that whoever got the alert learns that the
+ * site is back and how long it was down.  A new outage still disabled is remembered for that.
+ * The open lists change as the run goes; classify() never reads them.
+ */
+static void decide_outages(struct run *run, enum state_outage_verdict *verdicts,
+                           struct state_outcome *outcome)
+{
+    size_t first = run->result->incidents.count * 2;
+    for (size_t i = 0; i < run->result->outages.count; i++) {
+        const struct outage *o = &run->result->outages.items[i];
+        const struct run_event *re = &run->events[first + i];
+        struct state_log *log = re->log;
+        struct state_event_id id = state_event_identity(re->ev);
+        if (re->status != EVENT_OLD) {
+            verdicts[i] = STATE_OUTAGE_NEW;
+            outcome->outages_reported++;
+            if (!o->ended)
+                add_id(&log->open_outages, &log->open_outage_count, &id);
+        } else if (o->ended && has_id(log->open_outages, log->open_outage_count, &id)) {
+            verdicts[i] = STATE_OUTAGE_NOW_ENDED;
+            outcome->outages_ended++;
+            remove_id(log->open_outages, &log->open_outage_count, &id);
+        } else {
+            verdicts[i] = STATE_OUTAGE_ALREADY_SEEN;
+            outcome->outages_already_seen++;
         }
     }
 }
@@ -393,6 +479,24 @@ static void update_recent(struct state_log *log, const struct run_log *rl)
     log->recent_count -= first;
 }
 
+/* An outage whose end no run has seen within STATE_OPEN_OUTAGE_DAYS of its log's newest
+ * event (its 5002 has left the exports, or a person revived the pool long ago without a trace
+ * crashsig reads) is forgotten, and past STATE_MAX_OPEN_OUTAGES the oldest are. */
+static void trim_open_outages(struct state_log *log)
+{
+    cs_filetime floor = log->high_time > OPEN_OUTAGE_TICKS ? log->high_time - OPEN_OUTAGE_TICKS : 0;
+    size_t first = 0;
+    while (first < log->open_outage_count && log->open_outages[first].time < floor)
+        first++;
+    if (log->open_outage_count - first > STATE_MAX_OPEN_OUTAGES)
+        first = log->open_outage_count - STATE_MAX_OPEN_OUTAGES;
+    if (first == 0)
+        return; /* also when there are none: open_outages may be NULL */
+    memmove(log->open_outages, log->open_outages + first,
+            (log->open_outage_count - first) * sizeof(*log->open_outages));
+    log->open_outage_count -= first;
+}
+
 /* The pending events become exactly those held back by this run. */
 static void update_pending(struct state *state, struct state_log *log, const struct run_log *rl)
 {
@@ -454,10 +558,11 @@ static void free_run(struct run *run)
     }
     free(run->logs);
     free(run->events);
+    free(run->outage_events);
 }
 
 void state_record_run(struct state *state, const struct run_result *result, bool *keep,
-                      struct state_outcome *outcome)
+                      enum state_outage_verdict *outages, struct state_outcome *outcome)
 {
     memset(outcome, 0, sizeof(*outcome));
     struct run run = {.state = state, .result = result};
@@ -467,12 +572,14 @@ void state_record_run(struct state *state, const struct run_result *result, bool
     measure_logs(&run);
     decide(&run, keep, outcome);
     cap_held(&run, keep, outcome);
+    decide_outages(&run, outages, outcome);
     for (size_t l = 0; l < state->log_count; l++) {
         if (!run.logs[l].touched)
             continue;
         update_marks(state->logs[l], &run.logs[l]);
         update_recent(state->logs[l], &run.logs[l]);
         update_pending(state, state->logs[l], &run.logs[l]);
+        trim_open_outages(state->logs[l]);
     }
     free_run(&run);
     prune_logs(state);

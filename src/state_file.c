@@ -80,6 +80,20 @@ static cJSON *event_json(const struct event *ev)
     return obj;
 }
 
+/* Event identities as [time, "record", event id]. */
+static cJSON *ids_json(const struct state_event_id *ids, size_t count)
+{
+    cJSON *array = cJSON_CreateArray();
+    for (size_t i = 0; i < count; i++) {
+        cJSON *id = cJSON_CreateArray();
+        cJSON_AddItemToArray(id, time_json(ids[i].time));
+        cJSON_AddItemToArray(id, u64_json(ids[i].record));
+        cJSON_AddItemToArray(id, cJSON_CreateNumber(ids[i].event_id));
+        cJSON_AddItemToArray(array, id);
+    }
+    return array;
+}
+
 static cJSON *log_json(const struct state_log *log)
 {
     cJSON *obj = cJSON_CreateObject();
@@ -90,14 +104,7 @@ static cJSON *log_json(const struct state_log *log)
     cJSON_AddItemToObject(obj, "high_time",
                           log->has_marks ? time_json(log->high_time) : cJSON_CreateNull());
     cJSON_AddItemToObject(obj, "recent_since", time_json(log->recent_since));
-    cJSON *recent = cJSON_AddArrayToObject(obj, "recent");
-    for (size_t i = 0; i < log->recent_count; i++) {
-        cJSON *id = cJSON_CreateArray();
-        cJSON_AddItemToArray(id, time_json(log->recent[i].time));
-        cJSON_AddItemToArray(id, u64_json(log->recent[i].record));
-        cJSON_AddItemToArray(id, cJSON_CreateNumber(log->recent[i].event_id));
-        cJSON_AddItemToArray(recent, id);
-    }
+    cJSON_AddItemToObject(obj, "recent", ids_json(log->recent, log->recent_count));
     cJSON *pending = cJSON_AddArrayToObject(obj, "pending");
     for (size_t i = 0; i < log->pending_count; i++) {
         cJSON *p = cJSON_CreateObject();
@@ -105,6 +112,7 @@ static cJSON *log_json(const struct state_log *log)
         cJSON_AddItemToObject(p, "event", event_json(&log->pending[i].event));
         cJSON_AddItemToArray(pending, p);
     }
+    cJSON_AddItemToObject(obj, "open_outages", ids_json(log->open_outages, log->open_outage_count));
     return obj;
 }
 
@@ -273,27 +281,34 @@ static int read_event(struct reader *r, struct state *state, const cJSON *obj, s
     return 0;
 }
 
-static int read_recent(struct reader *r, const cJSON *array, struct state_log *log)
+/* "recent" and "open_outages": arrays of [time, "record", event id]. */
+static int read_ids(struct reader *r, const cJSON *array, const char *name,
+                    struct state_event_id **ids, size_t *count)
 {
     if (!cJSON_IsArray(array))
-        return damaged(r, "recent", "is not an array");
+        return damaged(r, name, "is not an array");
     size_t n = (size_t)cJSON_GetArraySize(array);
-    log->recent = cs_xcalloc(n, sizeof(*log->recent));
+    *ids = cs_xcalloc(n + 1, sizeof(**ids));
     const cJSON *id;
     cJSON_ArrayForEach(id, array)
     {
-        struct state_event_id *e = &log->recent[log->recent_count];
+        struct state_event_id *e = &(*ids)[*count];
         const cJSON *t = cJSON_GetArrayItem(id, 0), *rec = cJSON_GetArrayItem(id, 1);
         const cJSON *eid = cJSON_GetArrayItem(id, 2);
         if (!cJSON_IsArray(id) || cJSON_GetArraySize(id) != 3 || !cJSON_IsString(t) ||
             cs_time_parse_iso(t->valuestring, &e->time) != 0 || parse_u64(rec, &e->record) != 0 ||
             !cJSON_IsNumber(eid) || eid->valuedouble < 0 || eid->valuedouble > 65535)
-            return damaged(r, "recent", "holds an entry that is not [time, \"record\", event id]");
+            return damaged(r, name, "holds an entry that is not [time, \"record\", event id]");
         e->event_id = (uint32_t)eid->valuedouble;
-        log->recent_count++;
+        (*count)++;
     }
     /* the lookups rely on the order: a hand-edited file may not keep it */
-    qsort(log->recent, log->recent_count, sizeof(*log->recent), state_event_id_compare);
+    qsort(*ids, *count, sizeof(**ids), state_event_id_compare);
+    size_t unique = 0;
+    for (size_t i = 0; i < *count; i++)
+        if (unique == 0 || state_event_id_compare(&(*ids)[unique - 1], &(*ids)[i]) != 0)
+            (*ids)[unique++] = (*ids)[i];
+    *count = unique;
     return 0;
 }
 
@@ -343,8 +358,12 @@ static int read_log(struct reader *r, struct state *state, const cJSON *obj)
     if ((log->has_marks && (read_u64(r, obj, "high_record", &log->high_record) != 0 ||
                             read_time(r, obj, "high_time", &log->high_time) != 0)) ||
         read_time(r, obj, "recent_since", &log->recent_since) != 0 ||
-        read_recent(r, field(obj, "recent"), log) != 0 ||
+        read_ids(r, field(obj, "recent"), "recent", &log->recent, &log->recent_count) != 0 ||
         read_pending(r, state, field(obj, "pending"), log) != 0)
+        return -1;
+    /* added within crashsig.state/1: a file written before outages were remembered has none */
+    const cJSON *open = field(obj, "open_outages");
+    if (open && read_ids(r, open, "open_outages", &log->open_outages, &log->open_outage_count))
         return -1;
     return 0;
 }

@@ -32,6 +32,10 @@ struct state_log {
     struct state_event_id *recent; /* sorted by (time, record, event id), unique */
     size_t pending_count;
     struct pending_event *pending;
+    /* The 5002s of outages reported while still disabled, whose end is still to be told;
+     * sorted and unique like recent. */
+    size_t open_outage_count;
+    struct state_event_id *open_outages;
 };
 
 struct state {

@@ -7,6 +7,9 @@
  *     before its 1000 is held back and pairs in the next run), wraps (its oldest records are
  *     gone), is cleared (record ids start again; remnants of old crashes in slack space), and
  *     is cleared again on a clock that went back.  Every crash is reported exactly once.
+ *   - --state and Rapid-Fail Protection outages: the IIS host fixtures twice (the second run
+ *     reports neither outage again), and a System log whose disabled pool comes back in a
+ *     later export (reported once more, as ended, then never again; --reset-state forgets).
  *   - the state file: another run holding the lock, many runs at once, a damaged or foreign
  *     state file (an error, never a silent reset), --reset-state, and the temporary file a run
  *     killed between writing and renaming leaves behind.
@@ -261,6 +264,158 @@ static void test_state_across_runs(void **unused)
     scheduled_run("export-5.evtx", "", 0, 1, 0);
 }
 
+/* ---- --state and Rapid-Fail Protection outages ------------------------------------------- */
+
+/* The JSON report of one --state run with the given arguments (NULL-terminated), and its
+ * exit status; its text report goes to outage-run.txt. */
+static cJSON *outage_run(int *exit_status, const char *extra, ...)
+{
+    char *args[16] = {CRASHSIG_BINARY, "scan", "--state",       "outage-state.json",
+                      "--format",      "json", "--output-text", "outage-run.txt"};
+    size_t n = 8;
+    va_list ap;
+    va_start(ap, extra);
+    for (const char *arg = extra; arg && n < 15; arg = va_arg(ap, const char *))
+        args[n++] = (char *)arg;
+    va_end(ap);
+    args[n] = NULL;
+    struct process_result r;
+    assert_int_equal(run_process(args, work, TIMEOUT_SECONDS, &r), 0);
+    cJSON *doc = cJSON_Parse(r.out);
+    if (doc == NULL || r.signal || r.timed_out)
+        fail_msg("exit %d, no JSON report: %s", r.exit_status, r.err);
+    *exit_status = r.exit_status;
+    process_result_free(&r);
+    return doc;
+}
+
+static int outage_count(const cJSON *doc)
+{
+    return cJSON_GetArraySize(cJSON_GetObjectItem(doc, "outages"));
+}
+
+static int outages_already_seen(const cJSON *doc)
+{
+    const cJSON *state = cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "summary"), "state");
+    return cJSON_GetObjectItem(state, "outages_already_seen")->valueint;
+}
+
+/* The IIS host's logs: one outage that ended, one still disabled when the logs end.  The
+ * first run reports both; a second run over the same logs reports neither (before outages
+ * followed the state, it reported both again and failed every run). */
+static void test_outages_reported_once(void **unused)
+{
+    (void)unused;
+    unlink(in_work("outage-state.json"));
+    const char *system = SOURCE_DIR "/fixtures/iis_host-System.evtx";
+    const char *application = SOURCE_DIR "/fixtures/iis_host-Application.evtx";
+    int status;
+    cJSON *doc = outage_run(&status, "--fail-on", "low", system, application, NULL);
+    assert_int_equal(status, 1);
+    assert_int_equal(outage_count(doc), 2);
+    assert_int_equal(outages_already_seen(doc), 0);
+    cJSON_Delete(doc);
+
+    doc = outage_run(&status, "--fail-on", "low", system, application, NULL);
+    assert_int_equal(status, 0);
+    assert_int_equal(outage_count(doc), 0);
+    assert_int_equal(outages_already_seen(doc), 2);
+    cJSON_Delete(doc);
+    char *text = read_file(in_work("outage-run.txt"), NULL);
+    assert_non_null(strstr(text, "2 Rapid-Fail Protection outages too"));
+    assert_null(strstr(text, "CRITICAL Pool"));
+    free(text);
+}
+
+/* One WAS record of pool OrdersPool on WEB02's System log, t seconds after T0; pid 0: none. */
+static void add_was(struct evtx_writer *w, uint16_t event_id, double t, uint32_t pid)
+{
+    char pid_text[16], err[256];
+    snprintf(pid_text, sizeof(pid_text), "%u", (unsigned)pid);
+    struct evtx_named_data data[] = {{"AppPoolID", "OrdersPool"}, {"ProcessID", pid_text}};
+    struct evtx_event ev = {.provider = "Microsoft-Windows-WAS",
+                            .provider_guid = "{524B5D04-133C-4A62-8362-64E8EDB9CE40}",
+                            .event_id = event_id,
+                            .level = event_id == 5002 ? 2 : 3,
+                            .keywords = 0x8000000000000000ULL,
+                            .channel = "System",
+                            .computer = "WEB02",
+                            .named_data = data,
+                            .n_named_data = pid ? 2 : 1};
+    ev.time_created = T0 + (uint64_t)(t * CS_TICKS_PER_SECOND);
+    assert_int_equal(evtx_writer_add(w, &ev, err, sizeof(err)), 0);
+}
+
+/* A System export: five workers of OrdersPool die, WAS disables the pool (5002 at +60 s), and
+ * with revived, a new worker (pid 900) is recycled at +600 s: the pool is back. */
+static void write_system_export(const char *name, bool revived)
+{
+    char err[256];
+    struct evtx_writer_options options = {.first_record_id = 1};
+    struct evtx_writer *w = evtx_writer_open(in_work(name), &options, err, sizeof(err));
+    assert_non_null(w);
+    for (uint32_t i = 0; i < 5; i++)
+        add_was(w, 5011, 10.0 * i, 100 + i);
+    add_was(w, 5002, 60, 0);
+    if (revived)
+        add_was(w, 5186, 600, 900);
+    assert_int_equal(evtx_writer_close(w, err, sizeof(err)), 0);
+}
+
+static const cJSON *first_outage(const cJSON *doc)
+{
+    return cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "outages"), 0);
+}
+
+/* An outage reported while the pool was still disabled is reported once more, as ended and
+ * "reported_before", by the run whose export shows the pool back; then never again. */
+static void test_outage_end_is_told_once(void **unused)
+{
+    (void)unused;
+    unlink(in_work("outage-state.json"));
+    write_system_export("system-1.evtx", false);
+    write_system_export("system-2.evtx", true);
+    int status;
+    cJSON *doc = outage_run(&status, "system-1.evtx", NULL); /* the pool goes down */
+    assert_int_equal(status, 1);
+    assert_int_equal(outage_count(doc), 1);
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(first_outage(doc), "still_disabled")));
+    assert_true(cJSON_IsFalse(cJSON_GetObjectItem(first_outage(doc), "reported_before")));
+    cJSON_Delete(doc);
+
+    doc = outage_run(&status, "system-1.evtx", NULL); /* still down: nothing new */
+    assert_int_equal(status, 0);
+    assert_int_equal(outage_count(doc), 0);
+    assert_int_equal(outages_already_seen(doc), 1);
+    cJSON_Delete(doc);
+
+    doc = outage_run(&status, "system-2.evtx", NULL); /* back: told once more */
+    assert_int_equal(status, 1);
+    assert_int_equal(outage_count(doc), 1);
+    const cJSON *o = first_outage(doc);
+    assert_true(cJSON_IsFalse(cJSON_GetObjectItem(o, "still_disabled")));
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(o, "reported_before")));
+    assert_int_equal(cJSON_GetObjectItem(o, "duration_ms")->valuedouble, 540000);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "incidents")), 0);
+    assert_int_equal(outages_already_seen(doc), 0);
+    cJSON_Delete(doc);
+    char *text = read_file(in_work("outage-run.txt"), NULL);
+    assert_non_null(strstr(text, "(9 min down); an earlier run reported it still disabled."));
+    free(text);
+
+    doc = outage_run(&status, "system-2.evtx", NULL); /* and never again */
+    assert_int_equal(status, 0);
+    assert_int_equal(outage_count(doc), 0);
+    assert_int_equal(outages_already_seen(doc), 1);
+    cJSON_Delete(doc);
+
+    doc = outage_run(&status, "--reset-state", "system-2.evtx", NULL); /* forgotten */
+    assert_int_equal(status, 1);
+    assert_int_equal(outage_count(doc), 1);
+    assert_true(cJSON_IsFalse(cJSON_GetObjectItem(first_outage(doc), "reported_before")));
+    cJSON_Delete(doc);
+}
+
 /* ---- the state file ---------------------------------------------------------------------- */
 
 static void write_demo_log(void)
@@ -489,6 +644,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_state_across_runs),
+        cmocka_unit_test(test_outages_reported_once),
+        cmocka_unit_test(test_outage_end_is_told_once),
         cmocka_unit_test(test_locked_state),
         cmocka_unit_test(test_concurrent_runs),
         cmocka_unit_test(test_damaged_state_is_an_error),

@@ -3,7 +3,9 @@
  * are new, already reported or held back on hand-built scan results (cleared, wrapped and
  * restarted logs, the horizon of remembered identities, the held-back limit), the file's round
  * trip, damaged and foreign state files, a writer killed between writing and renaming, and
- * the lock between processes.
+ * the lock between processes; Rapid-Fail Protection outages reported once, and once more when
+ * one reported still disabled ends, also across a state file and from one written before
+ * outages were remembered.
  *
  * The end-to-end behaviour on real .evtx logs is in test_cli_incremental.c.
  */
@@ -95,15 +97,56 @@ static void add_incident(struct run_result *r, struct ev dotnet_spec, struct ev 
 static char *record(struct state *state, struct run_result *r, struct state_outcome *out)
 {
     bool keep[64] = {0};
-    assert_true(r->incidents.count < 64);
+    enum state_outage_verdict verdicts[64] = {0};
+    assert_true(r->incidents.count < 64 && r->outages.count < 64);
     r->window_ms = 10000;
-    state_record_run(state, r, keep, out);
+    state_record_run(state, r, keep, verdicts, out);
     static char flags[65];
     for (size_t i = 0; i < r->incidents.count; i++)
         flags[i] = keep[i] ? '1' : '0';
     flags[r->incidents.count] = '\0';
     run_result_free(r);
     return flags;
+}
+
+/* A Rapid-Fail Protection outage of OrdersPool on WEB01 whose 5002 is System record `record`. */
+static void add_outage(struct run_result *r, uint64_t record, cs_filetime time, bool ended)
+{
+    r->outages.items =
+        cs_xrealloc(r->outages.items, (r->outages.count + 1) * sizeof(*r->outages.items));
+    struct outage *o = &r->outages.items[r->outages.count++];
+    memset(o, 0, sizeof(*o));
+    o->computer = cs_strdup("WEB01");
+    o->channel = cs_strdup("System");
+    o->app_pool = cs_strdup("OrdersPool");
+    o->disabled_at = time;
+    o->was = (struct iis_record){.present = true,
+                                 .file = "logs/system.evtx",
+                                 .record_id = record,
+                                 .event_record_id = record,
+                                 .event_id = 5002,
+                                 .time = time};
+    o->ended = ended;
+    o->ended_at = ended ? time + 60 * SECOND : 0;
+}
+
+/* Runs the state over r and returns what it did with each outage: 'n' new, 's' already seen,
+ * 'e' reported once more as ended. */
+static char *judge_outages(struct state *state, struct run_result *r, struct state_outcome *out)
+{
+    bool keep[64] = {0};
+    enum state_outage_verdict verdicts[64] = {0};
+    assert_true(r->incidents.count < 64 && r->outages.count < 64);
+    r->window_ms = 10000;
+    state_record_run(state, r, keep, verdicts, out);
+    static char letters[65];
+    for (size_t i = 0; i < r->outages.count; i++)
+        letters[i] = verdicts[i] == STATE_OUTAGE_NEW         ? 'n'
+                     : verdicts[i] == STATE_OUTAGE_NOW_ENDED ? 'e'
+                                                             : 's';
+    letters[r->outages.count] = '\0';
+    run_result_free(r);
+    return letters;
 }
 
 static char *state_text(const struct state *state)
@@ -352,6 +395,105 @@ static void test_round_trip(void **unused)
     free(path);
 }
 
+/* Saves state to path and loads it back, as the next run would. */
+static struct state *saved_and_loaded(struct state *state, const char *path)
+{
+    struct atomic_file af;
+    struct cs_error err = {""};
+    assert_int_equal(state_save_begin(state, path, &af, &err), 0);
+    assert_int_equal(atomic_file_commit(&af, &err), 0);
+    state_free(state);
+    struct state *loaded = NULL;
+    if (state_load(path, &loaded, &err) != 0)
+        fail_msg("%s", err.message);
+    return loaded;
+}
+
+/* An outage is reported by the first run that sees its 5002, ended or not; one reported still
+ * disabled is reported once more by the run that sees it end, and then never again. */
+static void test_outage_once_and_its_end(void **unused)
+{
+    (void)unused;
+    char *dir = temp_dir(), *path = join(dir, "state.json");
+    struct state *state = state_new();
+    struct state_outcome out;
+    struct run_result r = {0};
+    add_outage(&r, 5, T0, true);                 /* disabled and revived */
+    add_outage(&r, 9, T0 + 600 * SECOND, false); /* still disabled */
+    assert_string_equal(judge_outages(state, &r, &out), "nn");
+    assert_int_equal(out.outages_reported, 2);
+    state = saved_and_loaded(state, path);
+
+    memset(&r, 0, sizeof(r)); /* the same export again */
+    add_outage(&r, 5, T0, true);
+    add_outage(&r, 9, T0 + 600 * SECOND, false);
+    assert_string_equal(judge_outages(state, &r, &out), "ss");
+    assert_int_equal(out.outages_already_seen, 2);
+    state = saved_and_loaded(state, path);
+
+    memset(&r, 0, sizeof(r)); /* the pool came back, and a third outage began */
+    add_outage(&r, 5, T0, true);
+    add_outage(&r, 9, T0 + 600 * SECOND, true);
+    add_outage(&r, 14, T0 + 900 * SECOND, false);
+    assert_string_equal(judge_outages(state, &r, &out), "sen");
+    assert_int_equal(out.outages_ended, 1);
+    assert_int_equal(out.outages_already_seen, 1);
+    state = saved_and_loaded(state, path);
+
+    memset(&r, 0, sizeof(r)); /* its end is told once */
+    add_outage(&r, 5, T0, true);
+    add_outage(&r, 9, T0 + 600 * SECOND, true);
+    add_outage(&r, 14, T0 + 900 * SECOND, true);
+    assert_string_equal(judge_outages(state, &r, &out), "sse");
+    state_free(state);
+
+    state = state_new(); /* --reset-state: everything is new again */
+    memset(&r, 0, sizeof(r));
+    add_outage(&r, 9, T0 + 600 * SECOND, true);
+    assert_string_equal(judge_outages(state, &r, &out), "n");
+    state_free(state);
+    assert_int_equal(remove_tree(dir), 0);
+    free(dir);
+    free(path);
+}
+
+/* A state file written before outages were remembered has no "open_outages": it loads, an
+ * outage whose 5002 it remembers is already seen (no end to tell: no run reported it still
+ * disabled), and the next file has the key. */
+static void test_state_file_without_open_outages(void **unused)
+{
+    (void)unused;
+    char *dir = temp_dir(), *path = join(dir, "state.json");
+    write_text(path, "{\"schema\": \"crashsig.state/1\", \"written_by\": \"crashsig 0.1.0\", "
+                     "\"logs\": [{\"computer\": \"WEB01\", \"channel\": \"System\", "
+                     "\"high_record\": \"9\", \"high_time\": \"2026-03-01T10:10:00Z\", "
+                     "\"recent_since\": null, "
+                     "\"recent\": [[\"2026-03-01T10:10:00Z\", \"9\", 5002]], \"pending\": []}]}");
+    struct state *state = NULL;
+    struct cs_error err = {""};
+    if (state_load(path, &state, &err) != 0)
+        fail_msg("%s", err.message);
+    struct state_outcome out;
+    struct run_result r = {0};
+    add_outage(&r, 9, T0 + 600 * SECOND, true);
+    add_outage(&r, 12, T0 + 900 * SECOND, false);
+    assert_string_equal(judge_outages(state, &r, &out), "sn");
+    char *text = state_text(state);
+    assert_non_null(
+        strstr(text, "\"open_outages\":\t[[\"2026-03-01T10:15:00.0000000Z\", \"12\", 5002]]"));
+    free(text);
+    state_free(state);
+
+    write_text(path, "{\"schema\": \"crashsig.state/1\", \"logs\": [{\"computer\": \"A\", "
+                     "\"channel\": \"B\", \"high_record\": null, \"recent_since\": null, "
+                     "\"recent\": [], \"pending\": [], \"open_outages\": {}}]}");
+    assert_int_equal(state_load(path, &state, &err), -1);
+    assert_non_null(strstr(err.message, "logs[0].open_outages is not an array"));
+    assert_int_equal(remove_tree(dir), 0);
+    free(dir);
+    free(path);
+}
+
 static void test_missing_file_is_first_run(void **unused)
 {
     (void)unused;
@@ -516,6 +658,8 @@ int main(void)
         cmocka_unit_test(test_horizon_keeps_state_small),
         cmocka_unit_test(test_logs_are_per_computer),
         cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_outage_once_and_its_end),
+        cmocka_unit_test(test_state_file_without_open_outages),
         cmocka_unit_test(test_missing_file_is_first_run),
         cmocka_unit_test(test_damaged_or_foreign_files),
         cmocka_unit_test(test_kill_between_write_and_rename),

@@ -28,7 +28,10 @@ struct outage_failure {
 };
 
 struct outage {
-    char *computer;          /* owned */
+    /* The 5002's computer and channel as logged (owned): --state keeps its memory per log and
+     * finds the outage's log by them (state.h), so they are never renamed. */
+    char *computer;
+    char *channel;
     char *app_pool;          /* owned */
     cs_filetime disabled_at; /* the 5002's time */
     struct iis_record was;   /* the 5002 */
@@ -40,6 +43,9 @@ struct outage {
     int64_t duration_ms;
     size_t failure_count;            /* "crashes_before" */
     struct outage_failure *failures; /* time order; owned */
+    /* --state: an earlier run reported this outage while the pool was still disabled, and this
+     * run reports it once more because it has ended (docs/ci-and-scheduled-tasks.md). */
+    bool reported_before;
 };
 
 struct outage_list {

@@ -18,11 +18,12 @@
 #include "crashsig/input_report.h"
 #include "crashsig/outage.h"
 
-/* Incidents the run read but does not report, by reason. */
+/* Incidents (and outages) the run read but does not report, by reason. */
 struct run_omitted {
-    size_t already_seen;      /* --state: an earlier run reported (or filtered) them */
-    size_t held_back;         /* --state: .NET events that wait for their 1000 */
-    size_t hidden_by_filters; /* --since, --app, ... left them out */
+    size_t already_seen;         /* --state: an earlier run reported (or filtered) them */
+    size_t held_back;            /* --state: .NET events that wait for their 1000 */
+    size_t hidden_by_filters;    /* --since, --app, ... left them out */
+    size_t outages_already_seen; /* --state: outages an earlier run reported (or filtered) */
 };
 
 struct run_result {

@@ -14,6 +14,12 @@
  *     correlator (scan_options.carried_events), so a 1000 written after the export still
  *     pairs with them.
  *
+ * Rapid-Fail Protection outages (outage.h) are judged by their WAS 5002 the same way, in the
+ * log the 5002 is in: an outage whose 5002 was already seen is not reported again, except
+ * once, when an earlier run reported it still disabled and this run sees it end; the state
+ * remembers those outages (at most STATE_MAX_OPEN_OUTAGES per log, for
+ * STATE_OPEN_OUTAGE_DAYS) until then.
+ *
  * An event was already seen when its identity is remembered, or when it lies at or below
  * both marks and older than the remembered identities; an incident with an event already seen
  * is not reported again.  Everything a run read counts as seen, including what its filters
@@ -46,6 +52,8 @@
 #define STATE_MAX_HELD_RUNS        3    /* a held-back event is reported after this many runs */
 #define STATE_LOG_RETENTION_DAYS   400  /* logs quiet this long are forgotten */
 #define STATE_MAX_LOGS             20000
+#define STATE_MAX_OPEN_OUTAGES     64 /* outages reported still disabled, per log */
+#define STATE_OPEN_OUTAGE_DAYS     30 /* ... remembered this long for their end */
 
 struct state;
 
@@ -64,20 +72,31 @@ void state_free(struct state *state);
 const struct event *state_carried_events(const struct state *state, size_t *count);
 
 struct state_outcome {
-    size_t reported;     /* incidents reported by this run */
-    size_t already_seen; /* incidents an earlier run already handled (reported or filtered) */
-    size_t held_back;    /* .NET events held back for their 1000 */
+    size_t reported;         /* incidents reported by this run */
+    size_t already_seen;     /* incidents an earlier run already handled (reported or filtered) */
+    size_t held_back;        /* .NET events held back for their 1000 */
+    size_t outages_reported; /* outages this run reports for the first time */
+    size_t outages_ended;    /* outages reported still disabled before, ended now */
+    size_t outages_already_seen; /* outages an earlier run already handled */
+};
+
+/* What a run does with one outage of the scan. */
+enum state_outage_verdict {
+    STATE_OUTAGE_ALREADY_SEEN, /* an earlier run handled its 5002: not reported */
+    STATE_OUTAGE_NEW,          /* reported */
+    STATE_OUTAGE_NOW_ENDED,    /* reported once more: reported still disabled before, ended now */
 };
 
 /*
  * Decides, for every incident of a scan made with state_carried_events, whether this run
- * reports it (keep[i]) and records the run in the state: marks, remembered identities and the
- * new pending events.  The result's window_ms is the pairing window; its inputs' modification
+ * reports it (keep[i]), and for every outage what it does with it (outages[i]), and records
+ * the run in the state: marks, remembered identities, the new pending events and the outages
+ * still disabled.  The result's window_ms is the pairing window; its inputs' modification
  * times (an export is written after everything it holds) tell how far a log reached when it
  * was exported.
  */
 void state_record_run(struct state *state, const struct run_result *result, bool *keep,
-                      struct state_outcome *outcome);
+                      enum state_outage_verdict *outages, struct state_outcome *outcome);
 
 /* Writes the state as JSON. */
 int state_write(const struct state *state, FILE *out);

@@ -31,8 +31,8 @@ static const struct prefilter *fuzz_prefilter(void)
 {
     static struct prefilter *pf; /* harness-only state; reachable, so not a leak */
     static const struct reader_want wants[] = {
-        {".NET Runtime", DOTNET_IDS, 5},
-        {"Application Error", APP_ERROR_IDS, 1},
+        {".NET Runtime", DOTNET_IDS, 5, NULL, 0},
+        {"Application Error", APP_ERROR_IDS, 1, NULL, 0},
     };
     static const struct reader_filter filter = {wants, 2};
     if (pf == NULL)

@@ -8,6 +8,11 @@
 static const uint32_t DOTNET_RUNTIME_IDS[] = {1023, 1025, 1026, 1027, 1028};
 static const uint32_t APP_ERROR_IDS[] = {1000};
 static const uint32_t WER_IDS[] = {1001};
+/* The Event Names of a crash report (wer_report.h); every other 1001 (Windows Update, PnP,
+ * AppHangB1, VisualStudioNonFatalErrors2, ...) is left out before libevtx parses it, and a
+ * real machine writes far more of those than crash reports (docs/performance.md). */
+static const char *const WER_CRASH_EVENT_NAMES[] = {"APPCRASH", "BEX", "BEX64", "CLR20r3",
+                                                    "MoAppCrash"};
 /* Deaths and hangs, Rapid-Fail Protection, and the recycle and idle events that prove a
  * worker lived (was.h). */
 static const uint32_t WAS_IDS[] = {5002, 5009, 5010, 5011, 5013, 5074, 5075, 5076,
@@ -17,15 +22,19 @@ static const uint32_t WAS_IDS[] = {5002, 5009, 5010, 5011, 5013, 5074, 5075, 507
 static const uint32_t ASPNET_IDS[] = {1325};
 static const uint32_t ANCM_IDS[] = {1005, 1007, 1011, 1018, 1031, 1035};
 
-/* In enum event_source order. */
+#define COUNT(a)  (sizeof(a) / sizeof((a)[0]))
+#define LIST(a)   (a), COUNT(a)
+#define NO_VALUES NULL, 0
+
+/* In enum event_source order: provider, event ids, values (reader_filter.h). */
 static const struct reader_want SOURCES[EVENT_SOURCE_COUNT] = {
-    {".NET Runtime", DOTNET_RUNTIME_IDS, sizeof(DOTNET_RUNTIME_IDS) / sizeof(uint32_t)},
-    {"Application Error", APP_ERROR_IDS, sizeof(APP_ERROR_IDS) / sizeof(uint32_t)},
-    {"Windows Error Reporting", WER_IDS, sizeof(WER_IDS) / sizeof(uint32_t)},
-    {"Microsoft-Windows-WAS", WAS_IDS, sizeof(WAS_IDS) / sizeof(uint32_t)},
-    {"ASP.NET 4.0.30319.0", ASPNET_IDS, sizeof(ASPNET_IDS) / sizeof(uint32_t)},
-    {"ASP.NET 2.0.50727.0", ASPNET_IDS, sizeof(ASPNET_IDS) / sizeof(uint32_t)},
-    {"IIS AspNetCore Module V2", ANCM_IDS, sizeof(ANCM_IDS) / sizeof(uint32_t)},
+    {".NET Runtime", LIST(DOTNET_RUNTIME_IDS), NO_VALUES},
+    {"Application Error", LIST(APP_ERROR_IDS), NO_VALUES},
+    {"Windows Error Reporting", LIST(WER_IDS), LIST(WER_CRASH_EVENT_NAMES)},
+    {"Microsoft-Windows-WAS", LIST(WAS_IDS), NO_VALUES},
+    {"ASP.NET 4.0.30319.0", LIST(ASPNET_IDS), NO_VALUES},
+    {"ASP.NET 2.0.50727.0", LIST(ASPNET_IDS), NO_VALUES},
+    {"IIS AspNetCore Module V2", LIST(ANCM_IDS), NO_VALUES},
 };
 
 static const struct reader_filter FILTER = {SOURCES, EVENT_SOURCE_COUNT};
@@ -33,6 +42,11 @@ static const struct reader_filter FILTER = {SOURCES, EVENT_SOURCE_COUNT};
 const char *event_source_provider(enum event_source source)
 {
     return source < EVENT_SOURCE_COUNT ? SOURCES[source].provider : "";
+}
+
+const struct reader_want *event_source_want(enum event_source source)
+{
+    return source < EVENT_SOURCE_COUNT ? &SOURCES[source] : NULL;
 }
 
 enum event_source event_source_of(const struct event *ev)

@@ -153,6 +153,28 @@ static int read_wanted_record(libevtx_record_t *record, const struct evtx_record
     return 0;
 }
 
+/* True when the record is wanted by want's values (reader_filter.h): one of its strings is one
+ * of them, or want lists none.  Checked before the XML rendering, which costs the most; the
+ * prefilter leaves the same records out of the selected-chunk read. */
+static bool record_strings_match(libevtx_record_t *record, const struct reader_want *want)
+{
+    if (want->value_count == 0)
+        return true;
+    libevtx_error_t *error = NULL;
+    int count = 0;
+    if (libevtx_record_get_number_of_strings(record, &count, &error) != 1) {
+        libevtx_error_free(&error);
+        count = 0;
+    }
+    bool match = false;
+    for (int i = 0; i < count && !match; i++) {
+        char *value = copy_string(record, i);
+        match = reader_want_value_is_one(want, value);
+        free(value);
+    }
+    return match;
+}
+
 int evtx_record_visit(struct evtx_record_walk *w, bool recovered, int index,
                       const struct evtx_record_bytes *bytes)
 {
@@ -171,7 +193,9 @@ int evtx_record_visit(struct evtx_record_walk *w, bool recovered, int index,
     int has_provider = libevtx_record_get_utf8_source_name(record, (uint8_t *)provider,
                                                            sizeof(provider), &error) == 1;
     libevtx_error_free(&error);
-    if (ok && has_provider && reader_filter_wants(w->filter, provider, event_id & 0xffff)) {
+    const struct reader_want *want =
+        ok && has_provider ? reader_filter_find(w->filter, provider, event_id & 0xffff) : NULL;
+    if (want && record_strings_match(record, want)) {
         struct event ev = {.file = w->path, .recovered = recovered, .event_id = event_id & 0xffff};
         char why[256];
         if (read_wanted_record(record, bytes, &ev, why, sizeof(why)) == 0) {

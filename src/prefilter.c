@@ -41,12 +41,33 @@
 #define MAX_NEEDLES      16
 #define MAX_WANTED_IDS   64
 #define MAX_NEEDLE_UNITS 128
+/* Event ids whose records must hold one of some values (reader_want.values), and the values
+ * one such id may list; past these, the records of the id are kept on id alone. */
+#define MAX_VALUE_RULES 8
+#define MAX_RULE_VALUES 32
+#define MAX_VALUE_UNITS 64
 
 struct needle {
     size_t units;                    /* UTF-16 code units */
     uint16_t text[MAX_NEEDLE_UNITS]; /* the provider name in UTF-16 */
     uint8_t first_folded;            /* low byte of the first unit, OR 0x20 */
     uint8_t last_folded;             /* low byte of the last unit, OR 0x20 */
+};
+
+/* A value a record's string must be (ASCII letters in either case), in UTF-16. */
+struct wanted_value {
+    size_t units;
+    uint16_t text[MAX_VALUE_UNITS];
+};
+
+/* The records with event id `id` are wanted only when one of their string substitution values
+ * is one of values: every source of the filter that lists the id also lists values (a source
+ * that wants the id without values leaves no rule for it). */
+struct value_rule {
+    uint32_t id;
+    bool keep_all; /* the values could not be listed: the id's records are kept */
+    size_t count;
+    struct wanted_value values[MAX_RULE_VALUES];
 };
 
 struct prefilter {
@@ -62,6 +83,8 @@ struct prefilter {
     uint32_t ids[MAX_WANTED_IDS];
     size_t needle_count;
     struct needle needles[MAX_NEEDLES];
+    size_t rule_count;
+    struct value_rule rules[MAX_VALUE_RULES];
 };
 
 /* ---- CRC-32 ---------------------------------------------------------------------------- */
@@ -282,6 +305,62 @@ static void needles_init(struct prefilter *pf, const struct reader_filter *filte
     }
 }
 
+static struct value_rule *rule_for(struct prefilter *pf, uint32_t id)
+{
+    for (size_t i = 0; i < pf->rule_count; i++)
+        if (pf->rules[i].id == id)
+            return &pf->rules[i];
+    return NULL;
+}
+
+/* Adds want's values to the rule of id; false when they do not fit (or are not ASCII). */
+static bool rule_add_values(struct value_rule *rule, const struct reader_want *want)
+{
+    for (size_t v = 0; v < want->value_count; v++) {
+        const char *text = want->values[v];
+        size_t n = strlen(text);
+        if (rule->count == MAX_RULE_VALUES || n == 0 || n > MAX_VALUE_UNITS)
+            return false;
+        struct wanted_value *wv = &rule->values[rule->count++];
+        wv->units = n;
+        for (size_t k = 0; k < n; k++) {
+            if ((unsigned char)text[k] >= 0x80)
+                return false;
+            wv->text[k] = (uint8_t)text[k];
+        }
+    }
+    return true;
+}
+
+/* The value rules of the filter: for each event id of a source with values, the values of
+ * every source that lists it, unless one of them lists it without values. */
+static void value_rules_init(struct prefilter *pf, const struct reader_filter *filter)
+{
+    for (size_t i = 0; i < filter->count; i++) {
+        const struct reader_want *w = &filter->wants[i];
+        for (size_t k = 0; w->value_count > 0 && k < w->event_id_count; k++) {
+            uint32_t id = w->event_ids[k] & 0xffff;
+            struct value_rule *rule = rule_for(pf, id);
+            if (rule == NULL) {
+                if (pf->rule_count == MAX_VALUE_RULES)
+                    continue; /* no rule: the id's records are kept */
+                rule = &pf->rules[pf->rule_count++];
+                rule->id = id;
+            }
+            if (!rule_add_values(rule, w))
+                rule->keep_all = true;
+        }
+    }
+    for (size_t i = 0; i < filter->count; i++) {
+        const struct reader_want *w = &filter->wants[i];
+        for (size_t k = 0; w->value_count == 0 && k < w->event_id_count; k++) {
+            struct value_rule *rule = rule_for(pf, w->event_ids[k] & 0xffff);
+            if (rule)
+                rule->keep_all = true;
+        }
+    }
+}
+
 static bool is_ascii_letter(uint16_t u)
 {
     return (u >= 'A' && u <= 'Z') || (u >= 'a' && u <= 'z');
@@ -473,6 +552,7 @@ struct prefilter *prefilter_new_isa(const struct reader_filter *filter, enum pre
                       __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("vpclmulqdq");
 #endif
     needles_init(pf, filter);
+    value_rules_init(pf, filter);
     return pf;
 }
 
@@ -714,15 +794,76 @@ struct def_ranges {
     uint32_t start[64], end[64];
 };
 
+/* What a walk over a record's fragments collects: the definitions' ranges and, with a rule,
+ * whether a substitution value may be one of the rule's values. */
+struct fragment_walk {
+    struct def_ranges defs;
+    const struct value_rule *rule;
+    bool value_found;
+};
+
+static bool is_trimmed_unit(uint16_t u)
+{
+    return u == ' ' || u == '\t' || u == '\r' || u == '\n';
+}
+
+/*
+ * True when the UTF-16 string value at p (size bytes) is one of rule's values as
+ * reader_want_value_is_one compares it on the string libevtx gives: up to its first NUL, the
+ * whitespace around it left out, ASCII letters in either case.
+ */
+static bool value_is_one(const struct value_rule *rule, const uint8_t *p, size_t size)
+{
+    size_t units = size / 2, start = 0;
+    for (size_t i = 0; i < units; i++)
+        if (p[2 * i] == 0 && p[2 * i + 1] == 0) {
+            units = i;
+            break;
+        }
+    while (start < units && is_trimmed_unit((uint16_t)(p[2 * start] | p[2 * start + 1] << 8)))
+        start++;
+    while (units > start && is_trimmed_unit((uint16_t)(p[2 * units - 2] | p[2 * units - 1] << 8)))
+        units--;
+    for (size_t v = 0; v < rule->count; v++) {
+        const struct wanted_value *wv = &rule->values[v];
+        if (wv->units != units - start)
+            continue;
+        const uint8_t *q = p + 2 * start;
+        size_t k = 0;
+        for (; k < wv->units; k++, q += 2) {
+            uint16_t want = wv->text[k];
+            if (q[1] != 0 ||
+                (is_ascii_letter(want) ? (q[0] | 0x20) != (want | 0x20) : q[0] != want))
+                break;
+        }
+        if (k == wv->units)
+            return true;
+    }
+    return false;
+}
+
+/* A substitution value of type (size bytes at p) that may be one of the rule's values: a
+ * string that is, or a value whose text the prefilter does not read (an ANSI string, an array
+ * of strings). */
+static bool value_may_match(const struct value_rule *rule, uint8_t type, const uint8_t *p,
+                            size_t size)
+{
+    if (type == 0x01)
+        return value_is_one(rule, p, size);
+    return type == 0x02 || type == 0x81 || type == 0x82;
+}
+
 /*
  * Walks a BinXML fragment the way Windows writes events: fragment header, template instance
  * (its definition inline when it is first used in the chunk), then the substitution values,
- * recursing into embedded BinXML values.  Collects every definition's byte range.  Returns
- * false when the bytes have another shape; the record is then wanted unseen.
+ * recursing into embedded BinXML values.  Collects every definition's byte range and, with a
+ * rule, looks at every value.  Returns false when the bytes have another shape; the record is
+ * then wanted unseen.
  */
 static bool walk_fragment(const uint8_t *chunk, size_t pos, size_t end, int depth,
-                          struct def_ranges *defs)
+                          struct fragment_walk *fw)
 {
+    struct def_ranges *defs = &fw->defs;
     if (depth > MAX_BINXML_DEPTH || pos + 4 + 10 > end ||
         memcmp(chunk + pos, "\x0f\x01\x01\x00", 4) != 0 || chunk[pos + 4] != 0x0c)
         return false;
@@ -751,8 +892,10 @@ static bool walk_fragment(const uint8_t *chunk, size_t pos, size_t end, int dept
             return false;
         /* an embedded BinXML value (type 0x21), unless empty, instantiates templates too */
         if (d[2] == 0x21 && size > 0 &&
-            !walk_fragment(chunk, value_pos, value_pos + size, depth + 1, defs))
+            !walk_fragment(chunk, value_pos, value_pos + size, depth + 1, fw))
             return false;
+        if (fw->rule && !fw->value_found)
+            fw->value_found = value_may_match(fw->rule, d[2], chunk + value_pos, size);
         value_pos += size;
     }
     return true;
@@ -767,17 +910,32 @@ static bool hit_in(const struct hits *h, size_t start, size_t end)
 }
 
 /* False when the record's EventID (read from its BinXML, reader_binxml.h) is one no provider of
- * the filter wants: libevtx would parse it only for the reader to drop it.  The union of every
- * provider's ids is enough: the reader still compares provider and id exactly. */
+ * the filter wants, or one whose records must hold a value (struct value_rule) and this one's
+ * substitution values hold none: libevtx would parse it only for the reader to drop it.  The
+ * union of every provider's ids is enough: the reader still compares provider, id and values
+ * exactly (reader_filter.h), on records this keeps. */
 static bool event_id_wanted(const struct prefilter *pf, const uint8_t *chunk, uint16_t offset)
 {
     uint32_t id;
     if (pf->all_ids || !reader_binxml_fields(chunk, offset, &id, NULL))
         return true;
-    for (size_t i = 0; i < pf->id_count; i++)
-        if (pf->ids[i] == (id & 0xffff))
-            return true;
-    return false;
+    id &= 0xffff;
+    bool listed = false;
+    for (size_t i = 0; i < pf->id_count && !listed; i++)
+        listed = pf->ids[i] == id;
+    if (!listed)
+        return false;
+    const struct value_rule *rule = NULL;
+    for (size_t i = 0; i < pf->rule_count; i++)
+        if (pf->rules[i].id == id && !pf->rules[i].keep_all)
+            rule = &pf->rules[i];
+    if (rule == NULL)
+        return true;
+    struct fragment_walk fw = {.rule = rule};
+    uint32_t size = load_le32(chunk + offset + 4);
+    if (!walk_fragment(chunk, (size_t)offset + 24, (size_t)offset + size - 4, 0, &fw))
+        return true;
+    return fw.value_found;
 }
 
 static bool record_has_needle(const uint8_t *chunk, uint16_t offset, const struct hits *h)
@@ -785,11 +943,11 @@ static bool record_has_needle(const uint8_t *chunk, uint16_t offset, const struc
     uint32_t size = load_le32(chunk + offset + 4);
     if (hit_in(h, offset, (size_t)offset + size))
         return true;
-    struct def_ranges defs = {0};
-    if (!walk_fragment(chunk, (size_t)offset + 24, (size_t)offset + size - 4, 0, &defs))
+    struct fragment_walk fw = {0};
+    if (!walk_fragment(chunk, (size_t)offset + 24, (size_t)offset + size - 4, 0, &fw))
         return true;
-    for (size_t i = 0; i < defs.count; i++)
-        if (hit_in(h, defs.start[i], defs.end[i]))
+    for (size_t i = 0; i < fw.defs.count; i++)
+        if (hit_in(h, fw.defs.start[i], fw.defs.end[i]))
             return true;
     return false;
 }

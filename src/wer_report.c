@@ -9,6 +9,8 @@
  */
 #include "crashsig/wer_report.h"
 
+#include "crashsig/event_sources.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -124,27 +126,19 @@ void wer_event_free(struct wer_event *ev)
     free(ev);
 }
 
-static bool name_in(const char *name, const char *const *names, size_t count)
-{
-    for (size_t i = 0; name && i < count; i++)
-        if (cs_strcasecmp(name, names[i]) == 0)
-            return true;
-    return false;
-}
-
-static const char *const STANDALONE_CRASHES[] = {"APPCRASH", "BEX", "BEX64", "CLR20r3"};
-#define STANDALONE_COUNT (sizeof(STANDALONE_CRASHES) / sizeof(STANDALONE_CRASHES[0]))
-
+/* The crash event names are the table's (event_sources.c), so the prefilter, the reader and
+ * this parser keep the same 1001s. */
 bool wer_event_name_is_crash(const char *event_name)
 {
-    return name_in(event_name, STANDALONE_CRASHES, STANDALONE_COUNT) ||
-           (event_name && cs_strcasecmp(event_name, "MoAppCrash") == 0);
+    return reader_want_value_is_one(event_source_want(EVENT_SOURCE_WER), event_name);
 }
 
+/* A packaged app's report names the package, not the exe its 1000 names: it never stands
+ * alone. */
 bool wer_report_stands_alone(const struct wer_report *report)
 {
-    return report->params[0] != NULL &&
-           name_in(report->event_name, STANDALONE_CRASHES, STANDALONE_COUNT);
+    return report->params[0] != NULL && wer_event_name_is_crash(report->event_name) &&
+           cs_strcasecmp(report->event_name, "MoAppCrash") != 0;
 }
 
 static bool is_bex(const char *event_name)

@@ -8,7 +8,9 @@
  *     record count, the corrupted flag and whether libevtx opens the file at all must be what
  *     libevtx itself says;
  *   - record selection: every record libevtx reads as a wanted provider must be selected, and
- *     the selection must actually leave other providers' records out.
+ *     the selection must actually leave other providers' records out; with crashsig's own
+ *     table, every Windows Error Reporting 1001 that is a crash report is selected and none
+ *     of the others (Windows Update, hangs).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,15 +27,17 @@
 
 #include <libevtx.h>
 
+#include "crashsig/event_sources.h"
 #include "crashsig/prefilter.h"
+#include "crashsig/wer_report.h"
 #include "crashsig/reader.h"
 #include "evtx_writer.h"
 #include "test_util.h"
 
 static const uint32_t DOTNET_IDS[] = {1023, 1025, 1026, 1027, 1028};
 static const uint32_t APP_ERROR_IDS[] = {1000};
-static const struct reader_want WANTS[] = {{".NET Runtime", DOTNET_IDS, 5},
-                                           {"Application Error", APP_ERROR_IDS, 1}};
+static const struct reader_want WANTS[] = {{".NET Runtime", DOTNET_IDS, 5, NULL, 0},
+                                           {"Application Error", APP_ERROR_IDS, 1, NULL, 0}};
 static const struct reader_filter FILTER = {WANTS, 2};
 
 /* xorshift64*: the damage is random but the same on every run. */
@@ -475,9 +479,13 @@ static int wanted_record(libevtx_record_t *record)
  * (the prefilter reads the id from the BinXML and leaves them out). */
 static size_t other_id_total, other_id_selected;
 
-/* Selection for one fixture: every wanted record selected; returns selected and total. */
-static void check_selection(const struct prefilter *pf, const char *path, size_t *selected,
-                            size_t *total)
+/* Looks at one record libevtx lists and whether the prefilter selected it. */
+typedef void (*record_check_fn)(libevtx_record_t *record, bool selected, const char *path,
+                                uint64_t id, void *ctx);
+
+/* Runs check on every record of a fixture, with the prefilter's selection for it. */
+static void check_selection(const struct prefilter *pf, const char *path, record_check_fn check,
+                            void *ctx)
 {
     size_t size;
     uint8_t *data = (uint8_t *)read_file(path, &size);
@@ -510,15 +518,7 @@ static void check_selection(const struct prefilter *pf, const char *path, size_t
                 assert_int_equal(libevtx_record_get_identifier(record, &id, &error), 1);
                 uint16_t at = kind ? slack[i] : live[i];
                 assert_int_equal(id, prefilter_record_id(data + off, at));
-                bool selected_here = kind ? slack_wanted[i] : live_wanted[i];
-                int wanted = wanted_record(record);
-                if (wanted == 2 && !selected_here)
-                    fail_msg("%s: record %llu is wanted but was not selected", path,
-                             (unsigned long long)id);
-                other_id_total += wanted == 1;
-                other_id_selected += wanted == 1 && selected_here;
-                *selected += selected_here;
-                (*total)++;
+                check(record, kind ? slack_wanted[i] : live_wanted[i], path, id, ctx);
                 libevtx_record_free(&record, &error);
             }
         }
@@ -529,31 +529,134 @@ static void check_selection(const struct prefilter *pf, const char *path, size_t
     free(data);
 }
 
+struct selection_counts {
+    size_t selected, total;
+};
+
+/* Every wanted record selected; records of wanted providers with other ids counted. */
+static void check_wanted_selected(libevtx_record_t *record, bool selected, const char *path,
+                                  uint64_t id, void *ctx)
+{
+    struct selection_counts *counts = ctx;
+    int wanted = wanted_record(record);
+    if (wanted == 2 && !selected)
+        fail_msg("%s: record %llu is wanted but was not selected", path, (unsigned long long)id);
+    other_id_total += wanted == 1;
+    other_id_selected += wanted == 1 && selected;
+    counts->selected += selected;
+    counts->total++;
+}
+
 static void test_record_selection(void **state)
 {
     (void)state;
     struct prefilter *pf = prefilter_new(&FILTER);
     static char paths[64][600];
     size_t n = list_fixtures(paths, 64);
-    size_t selected = 0, total = 0, noise_selected = 0, noise_total = 0;
+    struct selection_counts all = {0}, noise = {0};
     for (size_t f = 0; f < n; f++) {
-        size_t s = 0, t = 0;
-        check_selection(pf, paths[f], &s, &t);
-        selected += s;
-        total += t;
+        struct selection_counts here = {0};
+        check_selection(pf, paths[f], check_wanted_selected, &here);
+        all.selected += here.selected;
+        all.total += here.total;
         if (strstr(paths[f], "multichunk") || strstr(paths[f], "noise_only")) {
-            noise_selected += s;
-            noise_total += t;
+            noise.selected += here.selected;
+            noise.total += here.total;
         }
     }
-    print_message("selected %zu of %zu records; %zu of %zu in the noisy fixtures\n", selected,
-                  total, noise_selected, noise_total);
-    assert_true(noise_selected * 4 < noise_total);
+    print_message("selected %zu of %zu records; %zu of %zu in the noisy fixtures\n", all.selected,
+                  all.total, noise.selected, noise.total);
+    assert_true(noise.selected * 4 < noise.total);
     print_message("records of a wanted provider with another event id: %zu, %zu selected\n",
                   other_id_total, other_id_selected);
     assert_true(other_id_total > 0);
     assert_int_equal(other_id_selected, 0); /* the fixtures' records are all readable */
     prefilter_free(pf);
+}
+
+/* Windows Error Reporting 1001s seen with crashsig's own table, by kind. */
+struct wer_counts {
+    size_t crash, crash_selected, other, other_selected, wanted_missed;
+};
+
+static char *record_string(libevtx_record_t *record, int index)
+{
+    libevtx_error_t *error = NULL;
+    size_t size = 0;
+    if (libevtx_record_get_utf8_string_size(record, index, &size, &error) != 1 || size == 0) {
+        libevtx_error_free(&error);
+        return NULL;
+    }
+    char *text = calloc(1, size + 1);
+    assert_int_equal(libevtx_record_get_utf8_string(record, index, (uint8_t *)text, size, &error),
+                     1);
+    return text;
+}
+
+/* A 1001 is a crash report when its Event Name (%3) is one (wer_report.h); every record the
+ * table's filter wants, values included, must be selected. */
+static void check_wer_selected(libevtx_record_t *record, bool selected, const char *path,
+                               uint64_t id, void *ctx)
+{
+    struct wer_counts *counts = ctx;
+    char provider[256] = "";
+    uint32_t event_id = 0;
+    libevtx_error_t *error = NULL;
+    if (libevtx_record_get_utf8_source_name(record, (uint8_t *)provider, sizeof(provider),
+                                            &error) != 1 ||
+        libevtx_record_get_event_identifier(record, &event_id, &error) != 1) {
+        libevtx_error_free(&error);
+        return;
+    }
+    const struct reader_want *want =
+        reader_filter_find(event_sources_filter(), provider, event_id & 0xffff);
+    int strings = 0;
+    assert_int_equal(libevtx_record_get_number_of_strings(record, &strings, &error), 1);
+    char *values[64] = {0};
+    for (int i = 0; i < strings && i < 64; i++)
+        values[i] = record_string(record, i);
+    if (want &&
+        reader_want_strings_match(want, (const char *const *)values,
+                                  (size_t)(strings < 64 ? strings : 64)) &&
+        !selected) {
+        print_message("%s: record %llu is wanted but was not selected\n", path,
+                      (unsigned long long)id);
+        counts->wanted_missed++;
+    }
+    if (want == event_source_want(EVENT_SOURCE_WER)) {
+        bool crash = strings > 2 && wer_event_name_is_crash(values[2]);
+        counts->crash += crash;
+        counts->crash_selected += crash && selected;
+        counts->other += !crash;
+        counts->other_selected += !crash && selected;
+        if (!crash && selected)
+            print_message("%s: record %llu (%s) is not a crash report but was selected\n", path,
+                          (unsigned long long)id, strings > 2 && values[2] ? values[2] : "");
+    }
+    for (int i = 0; i < strings && i < 64; i++)
+        free(values[i]);
+}
+
+/* The table's values rule (event_sources.c): of the Windows Error Reporting 1001s, exactly the
+ * crash reports are selected, and nothing the reader wants is left out. */
+static void test_crash_reports_selected(void **state)
+{
+    (void)state;
+    for (int isa = PREFILTER_ISA_PLAIN; isa <= PREFILTER_ISA_BEST; isa++) {
+        struct prefilter *pf = prefilter_new_isa(event_sources_filter(), (enum prefilter_isa)isa);
+        static char paths[64][600];
+        size_t n = list_fixtures(paths, 64);
+        struct wer_counts counts = {0};
+        for (size_t f = 0; f < n; f++)
+            check_selection(pf, paths[f], check_wer_selected, &counts);
+        print_message("1001 crash reports %zu, %zu selected; other 1001s %zu, %zu selected\n",
+                      counts.crash, counts.crash_selected, counts.other, counts.other_selected);
+        assert_int_equal(counts.wanted_missed, 0);
+        assert_true(counts.crash > 0 && counts.other > 0); /* wer and noise_only have both */
+        assert_int_equal(counts.crash_selected, counts.crash);
+        assert_int_equal(counts.other_selected, 0);
+        prefilter_free(pf);
+    }
 }
 
 static void test_describe_damage(void **state)
@@ -571,7 +674,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_crc_matches_writer),        cmocka_unit_test(test_needle_search),
         cmocka_unit_test(test_structure_matches_libevtx), cmocka_unit_test(test_record_selection),
-        cmocka_unit_test(test_describe_damage),
+        cmocka_unit_test(test_crash_reports_selected),    cmocka_unit_test(test_describe_damage),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,8 +21,8 @@
 
 static const uint32_t DOTNET_IDS[] = {1023, 1025, 1026, 1027, 1028};
 static const uint32_t APP_ERROR_IDS[] = {1000};
-static const struct reader_want WANTS[] = {{".NET Runtime", DOTNET_IDS, 5},
-                                           {"Application Error", APP_ERROR_IDS, 1}};
+static const struct reader_want WANTS[] = {{".NET Runtime", DOTNET_IDS, 5, NULL, 0},
+                                           {"Application Error", APP_ERROR_IDS, 1, NULL, 0}};
 static const struct reader_filter FILTER = {WANTS, 2};
 
 struct collected {

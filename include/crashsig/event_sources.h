@@ -1,6 +1,7 @@
 /*
  * event_sources.h - the one table of the Windows events crashsig reads: each source is a
- * provider name and the event ids of it that matter.  The reader's filter, the prefilter's
+ * provider name, the event ids of it that matter and, where most of its events are about
+ * something else, the values that mark the ones that matter.  The reader's filter, the prefilter's
  * needles, the --live export's query and the scan's dispatch to an event parser are all made
  * from it, so a new kind of evidence (a WAS, WER, ASP.NET or ANCM event) is added here, with
  * its parser, and nowhere else.
@@ -32,6 +33,10 @@ enum event_source {
 
 /* The provider name of a source, as events carry it (".NET Runtime"). */
 const char *event_source_provider(enum event_source source);
+
+/* The table's row of a source (its event ids and the values one of its strings must have), or
+ * NULL for EVENT_SOURCE_NONE. */
+const struct reader_want *event_source_want(enum event_source source);
 
 /* The source of an event the reader kept (so its event id is one the source lists), by its
  * provider, compared case-insensitively as the reader does; EVENT_SOURCE_NONE for another. */

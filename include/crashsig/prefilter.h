@@ -18,7 +18,9 @@
  *     libevtx.
  *   - prefilter_select_records: inside a wanted chunk, which of the records libevtx will list
  *     can hold a wanted provider name (the name in the record's bytes or in one of the
- *     template definitions its template instances point at).
+ *     template definitions its template instances point at), have an event id the filter
+ *     lists and, for an id whose sources list values (reader_want.values), a substitution
+ *     value that is one of them.
  *
  * The replication of libevtx's rules is checked against the real libevtx by
  * tests/test_prefilter.c, on the fixtures and on damaged copies of them.
@@ -157,8 +159,9 @@ bool prefilter_file_corrupted(const struct evtx_header *header, const struct evt
 bool prefilter_chunk_wanted(const struct prefilter *pf, const uint8_t *chunk);
 
 /* For each live and slack record of facts (offsets filled), sets live_wanted[i] /
- * slack_wanted[i] when the record may be of a wanted provider.  A record whose BinXML does not
- * have the expected shape is always wanted.  Returns the number of wanted records. */
+ * slack_wanted[i] when the record may be one the filter wants (provider, event id, values).  A
+ * record whose BinXML does not have the expected shape is always wanted; so is every record
+ * the reader's filter would keep.  Returns the number of wanted records. */
 size_t prefilter_select_records(const struct prefilter *pf, const uint8_t *chunk,
                                 const struct chunk_facts *facts, bool *live_wanted,
                                 bool *slack_wanted);

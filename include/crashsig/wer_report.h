@@ -46,7 +46,8 @@ void wer_report_free(struct wer_report *report);
 void wer_event_free(struct wer_event *ev); /* frees members and ev */
 
 /* True for the event names of a process that crashed (APPCRASH, BEX, BEX64, CLR20r3,
- * MoAppCrash); a hang (AppHangB1) and the many other 1001s are not. */
+ * MoAppCrash: the table's list, event_sources.c, which the prefilter and the reader use too);
+ * a hang (AppHangB1) and the many other 1001s are not. */
 bool wer_event_name_is_crash(const char *event_name);
 
 /* True when a 1001 whose 1000 is gone still describes a crash on its own (APPCRASH, BEX,

@@ -35,6 +35,14 @@ const struct event *incident_event(const struct incident *incident)
     return incident->iis ? incident->iis->event : NULL;
 }
 
+bool incident_frame_matched(const struct incident *incident, const struct dotnet_frame *frame)
+{
+    for (size_t i = 0; i < incident->matched_count; i++)
+        if (incident->matched[i] == frame)
+            return true;
+    return false;
+}
+
 const char *incident_computer(const struct incident *incident)
 {
     return incident->computer ? incident->computer : incident_logged_computer(incident);

@@ -764,18 +764,10 @@ static void put_severity(FILE *f, enum severity severity)
     fprintf(f, "<span class=\"sev sev-%s\">%s</span>", severity_name(severity), upper);
 }
 
-static bool is_matched(const struct incident *incident, const struct dotnet_frame *frame)
-{
-    for (size_t i = 0; i < incident->matched_count; i++)
-        if (incident->matched[i] == frame)
-            return true;
-    return false;
-}
-
 static void write_frame(FILE *f, const struct incident *incident, const struct dotnet_frame *frame,
                         const struct dotnet_frame *user)
 {
-    bool matched = is_matched(incident, frame), mine = frame == user;
+    bool matched = incident_frame_matched(incident, frame), mine = frame == user;
     fprintf(f, "<li%s>",
             matched && mine ? " class=\"match user\""
             : matched       ? " class=\"match\""
@@ -825,22 +817,6 @@ static void write_stack(FILE *f, const struct incident *incident, size_t max_fra
               f);
 }
 
-static const char *kind_label(enum dotnet_crash_kind kind)
-{
-    switch (kind) {
-    case DOTNET_KIND_UNHANDLED_EXCEPTION:
-        return "none named (a native exception)";
-    case DOTNET_KIND_STACK_OVERFLOW:
-        return "stack overflow";
-    case DOTNET_KIND_FAILFAST:
-        return "Environment.FailFast";
-    case DOTNET_KIND_INTERNAL_ERROR:
-        return "internal error in the .NET runtime";
-    default:
-        return "not named";
-    }
-}
-
 static void write_exception(FILE *f, const struct incident *latest,
                             const struct incident *with_fault)
 {
@@ -860,7 +836,7 @@ static void write_exception(FILE *f, const struct incident *latest,
             fputs("native: ", f);
             put_log(f, crash->native_exception, CUT_MESSAGE);
         } else {
-            fputs(kind_label(crash->kind), f);
+            fputs(report_crash_kind_label(crash->kind), f);
             if (crash->failfast_message) {
                 fputs(": ", f);
                 put_log(f, crash->failfast_message, CUT_MESSAGE);

@@ -251,14 +251,6 @@ static void print_incident_line(struct text_out *o, const struct incident *incid
     print_wer(o, incident, 6);
 }
 
-static bool is_matched(const struct incident *incident, const struct dotnet_frame *frame)
-{
-    for (size_t i = 0; i < incident->matched_count; i++)
-        if (incident->matched[i] == frame)
-            return true;
-    return false;
-}
-
 static void print_stack(struct text_out *o, const struct incident *incident, size_t max_frames)
 {
     if (incident->dotnet == NULL)
@@ -273,7 +265,7 @@ static void print_stack(struct text_out *o, const struct incident *incident, siz
     size_t tail_start = count <= max_frames ? count : count - (max_frames - head);
     bool any_marked = false;
     for (size_t i = 0; i < count; i++)
-        any_marked |= (i < head || i >= tail_start) && is_matched(incident, &frames[i]);
+        any_marked |= (i < head || i >= tail_start) && incident_frame_matched(incident, &frames[i]);
     /* the legend only when a '>' follows: a legend for nothing reads as a missing mark */
     fputs(any_marked ? "  Stack      (> marks the frames that identify the signature)\n"
                      : "  Stack\n",
@@ -284,7 +276,7 @@ static void print_stack(struct text_out *o, const struct incident *incident, siz
                     tail_start - head == 1 ? "" : "s");
             i = tail_start;
         }
-        bool marked = is_matched(incident, &frames[i]);
+        bool marked = incident_frame_matched(incident, &frames[i]);
         fputs(marked ? "             > " : "               ", o->f);
         if (marked)
             style(o, "\x1b[1m");
@@ -304,23 +296,6 @@ static void print_stack(struct text_out *o, const struct incident *incident, siz
         fputs("             (the runtime cut the .NET text near 32 KB: the bottom of the stack "
               "is lost)\n",
               o->f);
-}
-
-/* What died, in words, when the .NET event names no exception. */
-static const char *kind_label(enum dotnet_crash_kind kind)
-{
-    switch (kind) {
-    case DOTNET_KIND_UNHANDLED_EXCEPTION:
-        return "none named (a native exception)";
-    case DOTNET_KIND_STACK_OVERFLOW:
-        return "stack overflow";
-    case DOTNET_KIND_FAILFAST:
-        return "Environment.FailFast";
-    case DOTNET_KIND_INTERNAL_ERROR:
-        return "internal error in the .NET runtime";
-    default:
-        return "not named";
-    }
 }
 
 /* The exception and runtime from one incident's .NET event, where the process died from
@@ -343,7 +318,7 @@ static void print_exception(struct text_out *o, const struct incident *incident,
             fputs("native: ", o->f);
             put_safe(o, crash->native_exception);
         } else {
-            fputs(kind_label(crash->kind), o->f);
+            fputs(report_crash_kind_label(crash->kind), o->f);
             if (crash->failfast_message) {
                 fputs(": ", o->f);
                 put_safe(o, crash->failfast_message);

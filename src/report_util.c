@@ -124,3 +124,19 @@ char *report_outage_sentence(const struct outage *outage, const struct report_op
     struct outage_text t = {outage, options};
     return report_capture(write_outage, &t);
 }
+
+const char *report_crash_kind_label(enum dotnet_crash_kind kind)
+{
+    switch (kind) {
+    case DOTNET_KIND_UNHANDLED_EXCEPTION:
+        return "none named (a native exception)";
+    case DOTNET_KIND_STACK_OVERFLOW:
+        return "stack overflow";
+    case DOTNET_KIND_FAILFAST:
+        return "Environment.FailFast";
+    case DOTNET_KIND_INTERNAL_ERROR:
+        return "internal error in the .NET runtime";
+    default:
+        return "not named";
+    }
+}

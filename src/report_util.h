@@ -48,4 +48,7 @@ char *report_outage_sentence(const struct outage *outage, const struct report_op
 /* "w3wp.exe crashed 3 times: System.InvalidOperationException at MyApp.Sync.Run()" */
 char *report_finding_summary(const struct finding *finding);
 
+/* What died, in words, when the .NET event names no exception ("stack overflow"). */
+const char *report_crash_kind_label(enum dotnet_crash_kind kind);
+
 #endif

@@ -83,6 +83,9 @@ struct incident_list {
 
 /* The computer an incident is reported under: its canonical name (computer_names.h). */
 const char *incident_computer(const struct incident *incident);
+/* True when the catalog matched this frame of the incident's stack (it identifies the
+ * signature; the reports mark it). */
+bool incident_frame_matched(const struct incident *incident, const struct dotnet_frame *frame);
 /* The computer as the incident's first event wrote it. */
 const char *incident_logged_computer(const struct incident *incident);
 const char *incident_application(const struct incident *incident);

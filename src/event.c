@@ -23,7 +23,8 @@ void event_free(struct event *e)
     free(e->computer);
     free(e->channel);
     free(e->provider);
-    event_data_free(&e->data);
+    if (!e->data_borrowed)
+        event_data_free(&e->data);
     memset(e, 0, sizeof(*e));
 }
 
@@ -51,4 +52,5 @@ void event_copy(struct event *dst, const struct event *src)
     dst->provider = cs_strdup(src->provider);
     dst->data.values = copy_strings(src->data.values, src->data.count);
     dst->data.names = copy_strings(src->data.names, src->data.count);
+    dst->data_borrowed = false;
 }

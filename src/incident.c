@@ -106,7 +106,10 @@ void dotnet_event_free(struct dotnet_event *ev)
     if (ev == NULL)
         return;
     event_free(&ev->event);
-    dotnet_crash_free(&ev->crash);
+    if (ev->shared)
+        dotnet_crash_shared_release(ev->shared);
+    else
+        dotnet_crash_free(&ev->crash);
     free(ev);
 }
 

@@ -34,6 +34,9 @@ struct event {
     uint32_t event_id;
     uint8_t level;
     struct event_data data;
+    /* data belongs to something that outlives the event (a .NET event's text is its shared
+     * crash's, dotnet_crash.h): event_free leaves it, event_copy copies it. */
+    bool data_borrowed;
 };
 
 void event_data_free(struct event_data *d);

@@ -19,6 +19,10 @@
 
 struct dotnet_event {
     struct event event;
+    /* When shared is set, crash is a copy of shared->crash's members (every pointer in it is
+     * the shared entry's) and event.data borrows shared->text: the event holds a reference
+     * instead of a parse of its own.  NULL when crash is owned (an ASP.NET 1325's stack). */
+    struct dotnet_crash_shared *shared;
     struct dotnet_crash crash;
 };
 

@@ -20,6 +20,7 @@
  * Not for: deciding what the crash means (signatures.c) or reading the event (reader.c).
  */
 #include "crashsig/dotnet_crash.h"
+#include "crashsig/event.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -988,17 +989,10 @@ struct dotnet_crash_cache {
     struct dotnet_crash_shared **slots;
 };
 
-#define FNV64_OFFSET_BASIS 0xcbf29ce484222325ull
-#define FNV64_PRIME        0x100000001b3ull
-
+/* The event id only seeds the hash: entries compare it and the text in full. */
 static uint64_t crash_text_hash(const char *text, uint32_t event_id)
 {
-    uint64_t hash = FNV64_OFFSET_BASIS;
-    for (int i = 0; i < 4; i++)
-        hash = (hash ^ ((event_id >> (8 * i)) & 0xffu)) * FNV64_PRIME;
-    for (const unsigned char *p = (const unsigned char *)text; *p; p++)
-        hash = (hash ^ *p) * FNV64_PRIME;
-    return hash;
+    return cs_fnv1a_text(CS_FNV64_OFFSET_BASIS ^ event_id, text);
 }
 
 struct dotnet_crash_shared *dotnet_crash_shared_ref(struct dotnet_crash_shared *shared)

@@ -43,6 +43,7 @@ static void parse_dotnet_event(struct event_dispatch *d, struct event *ev, struc
         return;
     }
     de->crash = de->shared->crash;
+    event_share_strings(&de->event, d->strings);
     if (de->event.data.count == 1 && de->event.data.names == NULL) {
         /* the text, once for every event that wrote it */
         event_data_free(&de->event.data);
@@ -57,7 +58,8 @@ static void parse_dotnet_event(struct event_dispatch *d, struct event *ev, struc
     out->dotnet = de;
 }
 
-static void parse_app_error_event(struct event *ev, struct parsed_event *out)
+static void parse_app_error_event(struct event_dispatch *d, struct event *ev,
+                                  struct parsed_event *out)
 {
     struct app_error_event *ae = cs_xcalloc(1, sizeof(*ae));
     event_move(&ae->event, ev);
@@ -71,6 +73,7 @@ static void parse_app_error_event(struct event *ev, struct parsed_event *out)
         app_error_event_free(ae);
         return;
     }
+    app_error_event_share_strings(ae, d->strings);
     out->app_error = ae;
 }
 
@@ -105,7 +108,7 @@ void event_parse(struct event_dispatch *d, struct event *ev, struct parsed_event
         parse_dotnet_event(d, ev, out);
         break;
     case EVENT_SOURCE_APP_ERROR:
-        parse_app_error_event(ev, out);
+        parse_app_error_event(d, ev, out);
         break;
     case EVENT_SOURCE_WER:
         parse_wer_event(ev, out);

@@ -26,6 +26,7 @@ struct event_dispatch {
     struct iis_stage *iis;              /* takes the WAS, ASP.NET and ANCM events */
     struct input_report *current;       /* where warnings about the events go now */
     struct dotnet_crash_cache *crashes; /* the scan's .NET crashes by text (owned by the scan) */
+    struct string_pool *strings;        /* the scan's shared strings (owned by the scan) */
 };
 
 /* An event as event_parse leaves it: exactly one of the pointers is set, or none when the
@@ -39,7 +40,8 @@ struct parsed_event {
     struct event *other; /* WAS, ASP.NET, ANCM: parsed when delivered (the IIS stage) */
 };
 
-/* Parses ev (taking its contents: event_move) into out.  Uses only d->crashes. */
+/* Parses ev (taking its contents: event_move) into out.  Uses only d->crashes and
+ * d->strings. */
 void event_parse(struct event_dispatch *d, struct event *ev, struct parsed_event *out);
 /* True when out holds nothing to deliver (a 1001 that is not about a crash). */
 bool parsed_event_is_empty(const struct parsed_event *pe);

@@ -397,12 +397,14 @@ int scan_run(const struct scan_options *options, const char *const *paths, size_
     struct event_dispatch dispatch = {.result = result,
                                       .correlator = correlator_new(options->window_ms),
                                       .iis = iis_stage_new(options->window_ms),
-                                      .crashes = dotnet_crash_cache_new()};
+                                      .crashes = dotnet_crash_cache_new(),
+                                      .strings = string_pool_new()};
     scan_files(&dispatch, &files, options);
     path_list_free(&files);
     scan_carried_events(&dispatch, options);
-    /* the crashes live on in the events that hold them */
+    /* the crashes and strings live on in the events that hold them */
     dotnet_crash_cache_free(dispatch.crashes);
+    string_pool_free(dispatch.strings);
     correlator_finish(dispatch.correlator, &result->incidents);
     correlator_free(dispatch.correlator);
     iis_stage_join(dispatch.iis, &result->incidents);

@@ -41,7 +41,13 @@ struct app_error_event {
     size_t secondary_count;
     struct app_error_secondary *secondary; /* owned; the death's later 1000s, in time order */
     struct wer_info *wer; /* owned; the merged 1001s of its report, NULL when none was found */
+    /* fault's names, versions, offset and paths are shared strings (event.h), as a crash loop
+     * writes them thousands of times; its report id stays owned (each crash has its own). */
+    bool fault_shared;
 };
+
+/* Makes ev's strings (its event's and its fault's but the report id) the pool's. */
+void app_error_event_share_strings(struct app_error_event *ev, struct string_pool *pool);
 
 enum severity {
     SEVERITY_NONE = 0,

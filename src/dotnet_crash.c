@@ -20,6 +20,7 @@
  * Not for: deciding what the crash means (signatures.c) or reading the event (reader.c).
  */
 #include "crashsig/dotnet_crash.h"
+#include "crashsig/event.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -979,4 +980,100 @@ int dotnet_crash_kind_from_name(const char *name, enum dotnet_crash_kind *out)
         }
     }
     return -1;
+}
+
+/* ---- shared crashes: one parse per distinct text ------------------------------------- */
+
+struct dotnet_crash_cache {
+    size_t count, capacity; /* capacity a power of two, at most half full */
+    struct dotnet_crash_shared **slots;
+};
+
+/* The event id only seeds the hash: entries compare it and the text in full. */
+static uint64_t crash_text_hash(const char *text, uint32_t event_id)
+{
+    return cs_fnv1a_text(CS_FNV64_OFFSET_BASIS ^ event_id, text);
+}
+
+struct dotnet_crash_shared *dotnet_crash_shared_ref(struct dotnet_crash_shared *shared)
+{
+    shared->references++;
+    return shared;
+}
+
+void dotnet_crash_shared_release(struct dotnet_crash_shared *shared)
+{
+    if (shared == NULL || --shared->references > 0)
+        return;
+    dotnet_crash_free(&shared->crash);
+    free(shared->text);
+    free(shared);
+}
+
+struct dotnet_crash_cache *dotnet_crash_cache_new(void)
+{
+    return cs_xcalloc(1, sizeof(struct dotnet_crash_cache));
+}
+
+void dotnet_crash_cache_free(struct dotnet_crash_cache *cache)
+{
+    if (cache == NULL)
+        return;
+    for (size_t i = 0; i < cache->capacity; i++)
+        dotnet_crash_shared_release(cache->slots[i]);
+    free(cache->slots);
+    free(cache);
+}
+
+/* The slot of (hash, event_id, text): the entry's, or the empty one where it belongs. */
+static size_t cache_slot(const struct dotnet_crash_cache *cache, uint64_t hash, uint32_t event_id,
+                         const char *text)
+{
+    size_t mask = cache->capacity - 1;
+    for (size_t i = (size_t)hash & mask;; i = (i + 1) & mask) {
+        const struct dotnet_crash_shared *s = cache->slots[i];
+        if (s == NULL || (s->hash == hash && s->event_id == event_id && strcmp(s->text, text) == 0))
+            return i;
+    }
+}
+
+static void cache_grow(struct dotnet_crash_cache *cache)
+{
+    struct dotnet_crash_cache bigger = {cache->count, cache->capacity ? cache->capacity * 2 : 64,
+                                        NULL};
+    bigger.slots = cs_xcalloc(bigger.capacity, sizeof(*bigger.slots));
+    for (size_t i = 0; i < cache->capacity; i++) {
+        struct dotnet_crash_shared *s = cache->slots[i];
+        if (s)
+            bigger.slots[cache_slot(&bigger, s->hash, s->event_id, s->text)] = s;
+    }
+    free(cache->slots);
+    *cache = bigger;
+}
+
+struct dotnet_crash_shared *dotnet_crash_cache_get(struct dotnet_crash_cache *cache,
+                                                   const char *text, uint32_t event_id,
+                                                   struct cs_error *err)
+{
+    if (text == NULL)
+        text = "";
+    uint64_t hash = crash_text_hash(text, event_id);
+    if (cache->count >= cache->capacity / 2)
+        cache_grow(cache);
+    size_t slot = cache_slot(cache, hash, event_id, text);
+    if (cache->slots[slot])
+        return dotnet_crash_shared_ref(cache->slots[slot]);
+    struct dotnet_crash_shared *s = cs_xcalloc(1, sizeof(*s));
+    if (dotnet_crash_parse(text, event_id, &s->crash, err) != 0) {
+        dotnet_crash_free(&s->crash);
+        free(s);
+        return NULL;
+    }
+    s->hash = hash;
+    s->event_id = event_id;
+    s->text = cs_strdup(text);
+    s->references = 2; /* the cache's and the caller's */
+    cache->slots[slot] = s;
+    cache->count++;
+    return s;
 }

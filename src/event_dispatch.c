@@ -1,63 +1,95 @@
 /*
  * event_dispatch.c - each kept event to its parser, then to the correlator (event_dispatch.h).
  *
+ * What a parsed event keeps is what a later stage reads: a .NET event keeps its text (--state
+ * carries a lone one over to the next run, text and all) as a view of its shared crash; a 1000
+ * or a 1001 keeps its parsed fields only, since nothing reads their raw strings again.
+ *
  * Not for: the parsing rules (dotnet_crash.c, app_error.c).
  */
 #include "event_dispatch.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "crashsig/event_sources.h"
 
-static void on_dotnet_event(struct event_dispatch *d, struct event *ev)
+/* The warning for the input, formatted now and said when the event is delivered; cut at 511
+ * bytes as input_report_warn cuts. */
+static void CS_PRINTF_FORMAT(2, 3) note_warning(struct parsed_event *out, const char *fmt, ...)
+{
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    out->warning = cs_strdup(line);
+}
+
+static void parse_dotnet_event(struct event_dispatch *d, struct event *ev, struct parsed_event *out)
 {
     struct dotnet_event *de = cs_xcalloc(1, sizeof(*de));
     event_move(&de->event, ev);
     const char *text = de->event.data.count ? de->event.data.values[0] : "";
     struct cs_error err;
-    if (dotnet_crash_parse(text, de->event.event_id, &de->crash, &err) != 0) {
-        input_report_warn(d->current, "record %llu (.NET Runtime %u): %s",
-                          (unsigned long long)de->event.record_id, de->event.event_id, err.message);
-        d->result->unparsed_events++;
+    de->shared = dotnet_crash_cache_get(d->crashes, text, de->event.event_id, &err);
+    if (de->shared == NULL) {
+        note_warning(out, "record %llu (.NET Runtime %u): %s",
+                     (unsigned long long)de->event.record_id, de->event.event_id, err.message);
+        out->unparsed = true;
         dotnet_event_free(de);
         return;
     }
+    de->crash = de->shared->crash;
+    event_share_strings(&de->event, d->strings);
+    if (de->event.data.count == 1 && de->event.data.names == NULL) {
+        /* the text, once for every event that wrote it */
+        event_data_free(&de->event.data);
+        de->event.data = (struct event_data){1, &de->shared->text, NULL};
+        de->event.data_borrowed = true;
+    }
     if (de->crash.capped) /* the report marks it "truncated"; say why once, here */
-        input_report_warn(d->current,
-                          "record %llu (.NET Runtime %u): text beyond crashsig's limits (1000 "
-                          "frames per stack, 64 exceptions, 64 KiB per message) left out",
-                          (unsigned long long)de->event.record_id, de->event.event_id);
-    d->result->dotnet_events++;
-    correlator_add_dotnet(d->correlator, de);
+        note_warning(out,
+                     "record %llu (.NET Runtime %u): text beyond crashsig's limits (1000 "
+                     "frames per stack, 64 exceptions, 64 KiB per message) left out",
+                     (unsigned long long)de->event.record_id, de->event.event_id);
+    out->dotnet = de;
 }
 
-static void on_app_error_event(struct event_dispatch *d, struct event *ev)
+static void parse_app_error_event(struct event_dispatch *d, struct event *ev,
+                                  struct parsed_event *out)
 {
     struct app_error_event *ae = cs_xcalloc(1, sizeof(*ae));
     event_move(&ae->event, ev);
     struct cs_error err;
-    if (app_error_parse(&ae->event.data, &ae->fault, &err) != 0) {
-        input_report_warn(d->current, "record %llu (Application Error %u): %s",
-                          (unsigned long long)ae->event.record_id, ae->event.event_id, err.message);
-        d->result->unparsed_events++;
+    int rc = app_error_parse(&ae->event.data, &ae->fault, &err);
+    event_data_free(&ae->event.data); /* parsed: nothing reads the strings again */
+    if (rc != 0) {
+        note_warning(out, "record %llu (Application Error %u): %s",
+                     (unsigned long long)ae->event.record_id, ae->event.event_id, err.message);
+        out->unparsed = true;
         app_error_event_free(ae);
         return;
     }
-    d->result->app_error_events++;
-    correlator_add_app_error(d->correlator, ae);
+    app_error_event_share_strings(ae, d->strings);
+    out->app_error = ae;
 }
 
 /* Only crash reports are kept: most 1001s are about something else (updates, drivers, hangs)
  * and are dropped here without a word, as the reader drops other providers. */
-static void on_wer_event(struct event_dispatch *d, struct event *ev)
+static void parse_wer_event(struct event *ev, struct parsed_event *out)
 {
     struct wer_event *we = cs_xcalloc(1, sizeof(*we));
     event_move(&we->event, ev);
     struct cs_error err;
-    if (wer_report_parse(&we->event.data, &we->report, &err) != 0) {
-        input_report_warn(d->current, "record %llu (Windows Error Reporting %u): %s",
-                          (unsigned long long)we->event.record_id, we->event.event_id, err.message);
-        d->result->unparsed_events++;
+    int rc = wer_report_parse(&we->event.data, &we->report, &err);
+    event_data_free(&we->event.data); /* parsed: nothing reads the strings again */
+    if (rc != 0) {
+        note_warning(out, "record %llu (Windows Error Reporting %u): %s",
+                     (unsigned long long)we->event.record_id, we->event.event_id, err.message);
+        out->unparsed = true;
         wer_event_free(we);
         return;
     }
@@ -65,7 +97,49 @@ static void on_wer_event(struct event_dispatch *d, struct event *ev)
         wer_event_free(we);
         return;
     }
-    correlator_add_wer(d->correlator, we);
+    out->wer = we;
+}
+
+void event_parse(struct event_dispatch *d, struct event *ev, struct parsed_event *out)
+{
+    memset(out, 0, sizeof(*out));
+    switch (event_source_of(ev)) {
+    case EVENT_SOURCE_DOTNET_RUNTIME:
+        parse_dotnet_event(d, ev, out);
+        break;
+    case EVENT_SOURCE_APP_ERROR:
+        parse_app_error_event(d, ev, out);
+        break;
+    case EVENT_SOURCE_WER:
+        parse_wer_event(ev, out);
+        break;
+    case EVENT_SOURCE_WAS:
+    case EVENT_SOURCE_ASPNET_4:
+    case EVENT_SOURCE_ASPNET_2:
+    case EVENT_SOURCE_ANCM:
+        out->other = cs_xcalloc(1, sizeof(*out->other));
+        event_move(out->other, ev);
+        break;
+    case EVENT_SOURCE_NONE:
+        break; /* the reader's filter keeps only listed sources */
+    }
+}
+
+bool parsed_event_is_empty(const struct parsed_event *pe)
+{
+    return !pe->warning && !pe->unparsed && !pe->dotnet && !pe->app_error && !pe->wer && !pe->other;
+}
+
+void parsed_event_free(struct parsed_event *pe)
+{
+    free(pe->warning);
+    dotnet_event_free(pe->dotnet);
+    app_error_event_free(pe->app_error);
+    wer_event_free(pe->wer);
+    if (pe->other)
+        event_free(pe->other);
+    free(pe->other);
+    memset(pe, 0, sizeof(*pe));
 }
 
 /* "record 12 (Microsoft-Windows-WAS 5011): " then the parser's words. */
@@ -124,18 +198,9 @@ static void on_ancm_event(struct event_dispatch *d, struct event *ev)
     iis_stage_add_ancm(d->iis, ev, &fields);
 }
 
-void event_dispatch(struct event_dispatch *d, struct event *ev)
+static void deliver_other(struct event_dispatch *d, struct event *ev)
 {
     switch (event_source_of(ev)) {
-    case EVENT_SOURCE_DOTNET_RUNTIME:
-        on_dotnet_event(d, ev);
-        break;
-    case EVENT_SOURCE_APP_ERROR:
-        on_app_error_event(d, ev);
-        break;
-    case EVENT_SOURCE_WER:
-        on_wer_event(d, ev);
-        break;
     case EVENT_SOURCE_WAS:
         on_was_event(d, ev);
         break;
@@ -146,7 +211,39 @@ void event_dispatch(struct event_dispatch *d, struct event *ev)
     case EVENT_SOURCE_ANCM:
         on_ancm_event(d, ev);
         break;
-    case EVENT_SOURCE_NONE:
-        break; /* the reader's filter keeps only listed sources */
+    default:
+        break; /* event_parse keeps only these here */
     }
+}
+
+void event_deliver(struct event_dispatch *d, struct parsed_event *pe)
+{
+    if (pe->warning)
+        input_report_warn(d->current, "%s", pe->warning);
+    if (pe->unparsed)
+        d->result->unparsed_events++;
+    if (pe->dotnet) {
+        d->result->dotnet_events++;
+        correlator_add_dotnet(d->correlator, pe->dotnet);
+        pe->dotnet = NULL;
+    }
+    if (pe->app_error) {
+        d->result->app_error_events++;
+        correlator_add_app_error(d->correlator, pe->app_error);
+        pe->app_error = NULL;
+    }
+    if (pe->wer) {
+        correlator_add_wer(d->correlator, pe->wer);
+        pe->wer = NULL;
+    }
+    if (pe->other)
+        deliver_other(d, pe->other);
+    parsed_event_free(pe);
+}
+
+void event_dispatch(struct event_dispatch *d, struct event *ev)
+{
+    struct parsed_event pe;
+    event_parse(d, ev, &pe);
+    event_deliver(d, &pe);
 }

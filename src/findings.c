@@ -317,7 +317,11 @@ void findings_group(const struct incident_list *incidents, struct finding_list *
         keys[i] = (struct incident_key){incident->fingerprint, incident_time(incident), i};
     }
     qsort(keys, n, sizeof(*keys), compare_incident_keys);
-    out->items = cs_xcalloc(n, sizeof(*out->items));
+    /* one finding per fingerprint, not per incident: a crash loop is one finding */
+    size_t groups = 1;
+    for (size_t i = 1; i < n; i++)
+        groups += strcmp(keys[i].fingerprint, keys[i - 1].fingerprint) != 0;
+    out->items = cs_xcalloc(groups, sizeof(*out->items));
     for (size_t start = 0; start < n;) {
         size_t end = start + 1;
         while (end < n && strcmp(keys[end].fingerprint, keys[start].fingerprint) == 0)

@@ -114,8 +114,27 @@ void dotnet_event_free(struct dotnet_event *ev)
     if (ev == NULL)
         return;
     event_free(&ev->event);
-    dotnet_crash_free(&ev->crash);
+    if (ev->shared)
+        dotnet_crash_shared_release(ev->shared);
+    else
+        dotnet_crash_free(&ev->crash);
     free(ev);
+}
+
+/* The fault's strings that a crash loop repeats: all but the report id. */
+#define FAULT_SHARED_FIELDS(f)                                                                     \
+    &(f)->app_name, &(f)->app_version, &(f)->module_name, &(f)->module_version,                    \
+        &(f)->faulting_offset, &(f)->app_path, &(f)->module_path
+
+void app_error_event_share_strings(struct app_error_event *ev, struct string_pool *pool)
+{
+    event_share_strings(&ev->event, pool);
+    if (ev->fault_shared)
+        return;
+    char **shared[] = {FAULT_SHARED_FIELDS(&ev->fault)};
+    for (size_t i = 0; i < sizeof(shared) / sizeof(*shared); i++)
+        string_pool_take(pool, shared[i]);
+    ev->fault_shared = true;
 }
 
 void app_error_event_free(struct app_error_event *ev)
@@ -123,7 +142,15 @@ void app_error_event_free(struct app_error_event *ev)
     if (ev == NULL)
         return;
     event_free(&ev->event);
-    app_error_free(&ev->fault);
+    if (ev->fault_shared) {
+        char **shared[] = {FAULT_SHARED_FIELDS(&ev->fault)};
+        for (size_t i = 0; i < sizeof(shared) / sizeof(*shared); i++)
+            shared_string_release(*shared[i]);
+        free(ev->fault.report_id);
+        memset(&ev->fault, 0, sizeof(ev->fault));
+    } else {
+        app_error_free(&ev->fault);
+    }
     free(ev->secondary);
     wer_info_free(ev->wer);
     free(ev);

@@ -41,19 +41,25 @@ static void note_file_metadata(struct input_report *report)
     report->modified = cs_time_from_unix(info.modified, 0);
 }
 
-static void event_list_add(struct event_list *list, struct event *ev)
+/* Parses ev (taking its contents) and holds what a later stage needs of it. */
+static void event_list_add(struct event_dispatch *dispatch, struct event_list *list,
+                           struct event *ev)
 {
+    struct parsed_event parsed;
+    event_parse(dispatch, ev, &parsed);
+    if (parsed_event_is_empty(&parsed))
+        return;
     if (list->count == list->capacity) {
         list->capacity = list->capacity ? list->capacity * 2 : 16;
         list->items = cs_xrealloc(list->items, list->capacity * sizeof(*list->items));
     }
-    event_move(&list->items[list->count++], ev);
+    list->items[list->count++] = parsed;
 }
 
 static void event_list_free(struct event_list *list)
 {
     for (size_t i = 0; i < list->count; i++)
-        event_free(&list->items[i]);
+        parsed_event_free(&list->items[i]);
     free(list->items);
     memset(list, 0, sizeof(*list));
 }
@@ -111,7 +117,7 @@ static int take_event(struct scan_job *job, struct task *t, const uint8_t *p, si
     if (wire_get_event(p, n, &ev) != 0)
         return -1;
     ev.file = job->files[t->file].report->path; /* borrowed, lives as long as the result */
-    event_list_add(ev.recovered ? &t->recovered : &t->records, &ev);
+    event_list_add(job->dispatch, ev.recovered ? &t->recovered : &t->records, &ev);
     return 0;
 }
 
@@ -245,7 +251,7 @@ static void complete_file(struct scan_job *job, struct file_entry *f)
 static void feed_events(struct event_dispatch *dispatch, struct event_list *list)
 {
     for (size_t i = 0; i < list->count; i++)
-        event_dispatch(dispatch, &list->items[i]);
+        event_deliver(dispatch, &list->items[i]);
     event_list_free(list);
 }
 
@@ -390,10 +396,15 @@ int scan_run(const struct scan_options *options, const char *const *paths, size_
 
     struct event_dispatch dispatch = {.result = result,
                                       .correlator = correlator_new(options->window_ms),
-                                      .iis = iis_stage_new(options->window_ms)};
+                                      .iis = iis_stage_new(options->window_ms),
+                                      .crashes = dotnet_crash_cache_new(),
+                                      .strings = string_pool_new()};
     scan_files(&dispatch, &files, options);
     path_list_free(&files);
     scan_carried_events(&dispatch, options);
+    /* the crashes and strings live on in the events that hold them */
+    dotnet_crash_cache_free(dispatch.crashes);
+    string_pool_free(dispatch.strings);
     correlator_finish(dispatch.correlator, &result->incidents);
     correlator_free(dispatch.correlator);
     iis_stage_join(dispatch.iis, &result->incidents);

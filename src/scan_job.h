@@ -28,9 +28,11 @@
 /* The worker's output is written to the pipe in pieces of about this size. */
 #define WORKER_FLUSH_SIZE 65536
 
+/* A task's events as they are held until their file is complete: parsed (event_dispatch.h),
+ * so that a crash loop is held at the cost of its incidents, not of its raw strings. */
 struct event_list {
     size_t count, capacity;
-    struct event *items;
+    struct parsed_event *items;
 };
 
 struct task {

@@ -10,7 +10,8 @@
  *   - an output that cannot be written fails the run, replaces no other output and leaves
  *     the state where it was, so the crashes are reported again by the next run;
  *   - a request that names an input as an output, or --reset-state without --state, is
- *     refused before anything is read.
+ *     refused before anything is read;
+ *   - incidents of the same crash share one copy of its text, parse and names.
  *
  * Not for: option parsing or messages (test_cli.c runs the binary), the state's rules in
  * detail (test_state.c, test_cli_incremental.c).
@@ -154,6 +155,59 @@ static void test_failed_output_keeps_state(void **unused)
     run_result_free(&result);
 }
 
+/* Two incidents of the same crash hold one copy of it: the same .NET text is parsed and
+ * stored once (its frames, exceptions and the text itself), and the 1000's names and the
+ * events' computer are one string each; what differs from crash to crash (the report id) is
+ * each incident's own.  A crash loop so costs bytes per incident (docs/performance.md). */
+static void test_repeated_crash_stored_once(void **unused)
+{
+    (void)unused;
+    const char *paths[] = {SOURCE_DIR "/fixtures"};
+    struct run_request request = {.paths = paths,
+                                  .path_count = 1,
+                                  .catalog = catalog,
+                                  .jobs = 1,
+                                  .fail_on = SEVERITY_NONE,
+                                  .filter = {.min_severity = SEVERITY_NONE}};
+    request.report.catalog = catalog;
+    struct run_result result;
+    struct cs_error err = {""};
+    run_execute(&request, &result, &err);
+    assert_string_equal(err.message, "");
+    size_t same_text = 0, same_fault = 0;
+    for (size_t i = 0; i < result.incidents.count; i++) {
+        const struct incident *a = &result.incidents.items[i];
+        for (size_t k = i + 1; k < result.incidents.count; k++) {
+            const struct incident *b = &result.incidents.items[k];
+            if (a->dotnet && b->dotnet && a->dotnet->event.data.count == 1 &&
+                b->dotnet->event.data.count == 1 &&
+                a->dotnet->event.event_id == b->dotnet->event.event_id &&
+                strcmp(a->dotnet->event.data.values[0], b->dotnet->event.data.values[0]) == 0) {
+                same_text++;
+                assert_ptr_equal(a->dotnet->event.data.values[0], b->dotnet->event.data.values[0]);
+                assert_ptr_equal(a->dotnet->crash.exceptions, b->dotnet->crash.exceptions);
+                assert_ptr_equal(a->dotnet->crash.stack_frames, b->dotnet->crash.stack_frames);
+                assert_ptr_equal(a->dotnet->crash.application, b->dotnet->crash.application);
+                if (strcmp(a->dotnet->event.computer, b->dotnet->event.computer) == 0)
+                    assert_ptr_equal(a->dotnet->event.computer, b->dotnet->event.computer);
+            }
+            /* two 1000s (a 1001 standing alone has the fault it was given) */
+            if (a->app_error && b->app_error && a->app_error->event.event_id == 1000 &&
+                b->app_error->event.event_id == 1000 &&
+                strcmp(a->app_error->fault.app_name, b->app_error->fault.app_name) == 0) {
+                same_fault++;
+                assert_ptr_equal(a->app_error->fault.app_name, b->app_error->fault.app_name);
+                if (a->app_error->fault.report_id && b->app_error->fault.report_id)
+                    assert_ptr_not_equal(a->app_error->fault.report_id,
+                                         b->app_error->fault.report_id);
+            }
+        }
+    }
+    assert_true(same_text > 0);
+    assert_true(same_fault > 0);
+    run_result_free(&result);
+}
+
 static void test_request_refused(void **unused)
 {
     (void)unused;
@@ -182,6 +236,7 @@ int main(void)
         cmocka_unit_test(test_state_and_baseline),
         cmocka_unit_test(test_failed_output_keeps_state),
         cmocka_unit_test(test_request_refused),
+        cmocka_unit_test(test_repeated_crash_stored_once),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -83,6 +83,37 @@ int dotnet_crash_parse(const char *text, uint32_t event_id, struct dotnet_crash 
                        struct cs_error *err);
 void dotnet_crash_free(struct dotnet_crash *crash);
 
+/*
+ * A parsed crash shared by every event with the same text.  A crash loop writes the same text
+ * thousands of times; parsed once and stored once, each of its events costs a pointer, not the
+ * kilobytes of its frames.  An entry is immutable once made and owns its text (the event's
+ * EventData value as written, which --state carries over for a lone .NET event) and its parse;
+ * it is freed with its last reference.
+ */
+struct dotnet_crash_shared {
+    size_t references;
+    uint64_t hash;     /* of event_id and text */
+    uint32_t event_id; /* the parse depends on it (the FailFast and stack-overflow ids) */
+    char *text;        /* owned, as written */
+    struct dotnet_crash crash;
+};
+
+/* Takes another reference / drops one (freeing the entry with its last). */
+struct dotnet_crash_shared *dotnet_crash_shared_ref(struct dotnet_crash_shared *shared);
+void dotnet_crash_shared_release(struct dotnet_crash_shared *shared);
+
+/* The entries of one scan, by text: each distinct text is parsed once.  The cache holds a
+ * reference to each entry until it is freed; entries live on in the events that hold them. */
+struct dotnet_crash_cache;
+
+struct dotnet_crash_cache *dotnet_crash_cache_new(void);
+void dotnet_crash_cache_free(struct dotnet_crash_cache *cache);
+/* The entry for text and event_id, parsed on first sight, with a reference for the caller;
+ * NULL with err set when the text is not a crash (dotnet_crash_parse's -1; not cached). */
+struct dotnet_crash_shared *dotnet_crash_cache_get(struct dotnet_crash_cache *cache,
+                                                   const char *text, uint32_t event_id,
+                                                   struct cs_error *err);
+
 /* The exception whose stack reached the thread's entry point (the last block), or NULL. */
 const struct dotnet_exception *dotnet_crash_outermost(const struct dotnet_crash *crash);
 /* The root cause (the first block), or NULL. */

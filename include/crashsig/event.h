@@ -34,7 +34,36 @@ struct event {
     uint32_t event_id;
     uint8_t level;
     struct event_data data;
+    /* data belongs to something that outlives the event (a .NET event's text is its shared
+     * crash's, dotnet_crash.h): event_free leaves it, event_copy copies it. */
+    bool data_borrowed;
+    /* computer, channel and provider are shared strings (below): event_free releases them,
+     * event_copy copies them into strings of the copy's own. */
+    bool strings_shared;
 };
+
+/*
+ * Shared strings: the same computer, channel, provider or module name written by thousands of
+ * events (a crash loop) stored once.  A shared string is an ordinary NUL-terminated char * to
+ * read, with a reference count in front of it; whoever holds one releases it with
+ * shared_string_release, never free.  A pool hands out one string per distinct text and holds
+ * a reference to each until it is freed; the strings live on in whoever holds them.
+ */
+struct string_pool;
+
+struct string_pool *string_pool_new(void);
+void string_pool_free(struct string_pool *pool);
+/* The pool's string equal to text, with a reference for the caller; NULL for NULL. */
+char *string_pool_intern(struct string_pool *pool, const char *text);
+/* Replaces the owned string *s by the pool's (freeing it). */
+void string_pool_take(struct string_pool *pool, char **s);
+void shared_string_release(char *s); /* NULL is fine */
+/* FNV-1a over the bytes of text, from hash (FNV's offset basis to start). */
+#define CS_FNV64_OFFSET_BASIS 0xcbf29ce484222325ull
+uint64_t cs_fnv1a_text(uint64_t hash, const char *text);
+
+/* Makes e's computer, channel and provider the pool's strings. */
+void event_share_strings(struct event *e, struct string_pool *pool);
 
 void event_data_free(struct event_data *d);
 void event_free(struct event *e);                      /* frees the members, not e itself */

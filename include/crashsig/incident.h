@@ -19,6 +19,10 @@
 
 struct dotnet_event {
     struct event event;
+    /* When shared is set, crash is a copy of shared->crash's members (every pointer in it is
+     * the shared entry's) and event.data borrows shared->text: the event holds a reference
+     * instead of a parse of its own.  NULL when crash is owned (an ASP.NET 1325's stack). */
+    struct dotnet_crash_shared *shared;
     struct dotnet_crash crash;
 };
 
@@ -37,7 +41,13 @@ struct app_error_event {
     size_t secondary_count;
     struct app_error_secondary *secondary; /* owned; the death's later 1000s, in time order */
     struct wer_info *wer; /* owned; the merged 1001s of its report, NULL when none was found */
+    /* fault's names, versions, offset and paths are shared strings (event.h), as a crash loop
+     * writes them thousands of times; its report id stays owned (each crash has its own). */
+    bool fault_shared;
 };
+
+/* Makes ev's strings (its event's and its fault's but the report id) the pool's. */
+void app_error_event_share_strings(struct app_error_event *ev, struct string_pool *pool);
 
 enum severity {
     SEVERITY_NONE = 0,

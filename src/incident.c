@@ -56,8 +56,8 @@ const char *incident_logged_computer(const struct incident *incident)
 
 const char *incident_application(const struct incident *incident)
 {
-    if (incident->dotnet && incident->dotnet->crash.application[0])
-        return incident->dotnet->crash.application;
+    if (incident->dotnet && incident->dotnet->crash->application[0])
+        return incident->dotnet->crash->application;
     if (incident->app_error)
         return incident->app_error->fault.app_name;
     /* only IIS saw it: WAS and ANCM speak of the worker process */
@@ -114,11 +114,20 @@ void dotnet_event_free(struct dotnet_event *ev)
     if (ev == NULL)
         return;
     event_free(&ev->event);
-    if (ev->shared)
+    if (ev->shared) {
         dotnet_crash_shared_release(ev->shared);
-    else
-        dotnet_crash_free(&ev->crash);
+    } else if (ev->crash) {
+        dotnet_crash_free(ev->crash);
+        free(ev->crash);
+    }
     free(ev);
+}
+
+struct dotnet_event *dotnet_event_new(void)
+{
+    struct dotnet_event *ev = cs_xcalloc(1, sizeof(*ev));
+    ev->crash = cs_xcalloc(1, sizeof(*ev->crash));
+    return ev;
 }
 
 /* The fault's strings that a crash loop repeats: all but the report id. */

@@ -101,7 +101,7 @@ static cJSON *dotnet_object(const struct incident *incident)
     const struct dotnet_event *de = incident->dotnet;
     if (de == NULL)
         return cJSON_CreateNull();
-    const struct dotnet_crash *crash = &de->crash;
+    const struct dotnet_crash *crash = de->crash;
     cJSON *obj = cJSON_CreateObject();
     add_event_identity(obj, &de->event);
     cJSON_AddStringToObject(obj, "kind", dotnet_crash_kind_name(crash->kind));

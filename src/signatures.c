@@ -635,7 +635,7 @@ static void match_state_init(struct match_state *st, const struct incident *inci
     st->incident = incident;
     if (incident->dotnet == NULL)
         return;
-    const struct dotnet_crash *crash = &incident->dotnet->crash;
+    const struct dotnet_crash *crash = incident->dotnet->crash;
     st->crash = crash;
     st->thread = dotnet_crash_thread_frames(crash, &st->thread_count);
     st->thread_block = crash->exception_count;

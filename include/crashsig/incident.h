@@ -19,12 +19,16 @@
 
 struct dotnet_event {
     struct event event;
-    /* When shared is set, crash is a copy of shared->crash's members (every pointer in it is
-     * the shared entry's) and event.data borrows shared->text: the event holds a reference
-     * instead of a parse of its own.  NULL when crash is owned (an ASP.NET 1325's stack). */
+    /* The parsed crash.  When shared is set it is &shared->crash and event.data borrows
+     * shared->text: the event holds a reference instead of a parse of its own, and a pointer
+     * instead of a copy of the crash's header (a crash loop holds 100,000 of these events).
+     * shared is NULL when crash is owned (an ASP.NET 1325's stack; dotnet_event_new). */
+    struct dotnet_crash *crash;
     struct dotnet_crash_shared *shared;
-    struct dotnet_crash crash;
 };
+
+/* A .NET event that owns an empty crash of its own (filled by the caller). */
+struct dotnet_event *dotnet_event_new(void);
 
 /* Another 1000 of the same process death (same computer, process id and creation time): a
  * crash that Windows logged twice, c0000005 then c000041d. */

@@ -65,8 +65,8 @@ char *incident_user_frame_readable(const struct incident *incident)
 static const struct dotnet_frame *fix_frame(const struct incident *incident)
 {
     for (size_t i = 0; i < incident->matched_count; i++)
-        if (!dotnet_frame_is_framework(incident->matched[i]))
-            return incident->matched[i];
+        if (!dotnet_frame_is_framework(incident_matched_frame(incident, i)))
+            return incident_matched_frame(incident, i);
     return incident_user_frame(incident);
 }
 

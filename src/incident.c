@@ -35,10 +35,20 @@ const struct event *incident_event(const struct incident *incident)
     return incident->iis ? incident->iis->event : NULL;
 }
 
+const struct dotnet_frame *incident_matched_frame(const struct incident *incident, size_t i)
+{
+    /* catalog_classify records only places of this crash, so they are in range */
+    const struct dotnet_crash *crash = incident->dotnet->crash;
+    const struct incident_frame_place *place = &incident->matched[i];
+    if (place->block < crash->exception_count)
+        return &crash->exceptions[place->block].frames[place->index];
+    return &crash->stack_frames[place->index];
+}
+
 bool incident_frame_matched(const struct incident *incident, const struct dotnet_frame *frame)
 {
     for (size_t i = 0; i < incident->matched_count; i++)
-        if (incident->matched[i] == frame)
+        if (incident_matched_frame(incident, i) == frame)
             return true;
     return false;
 }

@@ -470,9 +470,9 @@ static void test_seed_in_iis_is_async_void_critical(void **state)
     /* The async lambda (mark), ThrowAsync and the dispatch frame, in stack order. */
     const struct dotnet_frame *frames = incident.dotnet->crash->exceptions[0].frames;
     assert_int_equal(incident.matched_count, 3);
-    assert_ptr_equal(incident.matched[0], &frames[0]);
-    assert_ptr_equal(incident.matched[1], &frames[1]);
-    assert_ptr_equal(incident.matched[2], &frames[6]);
+    assert_ptr_equal(incident_matched_frame(&incident, 0), &frames[0]);
+    assert_ptr_equal(incident_matched_frame(&incident, 1), &frames[1]);
+    assert_ptr_equal(incident_matched_frame(&incident, 2), &frames[6]);
     incident_release(&incident);
 }
 
@@ -522,9 +522,10 @@ static void test_core_async_form(void **state)
     assert_string_equal(classify(state, &incident), "async-void-threadpool");
     const struct dotnet_frame *frames = incident.dotnet->crash->exceptions[0].frames;
     assert_int_equal(incident.matched_count, 3);
-    assert_ptr_equal(incident.matched[0], &frames[1]); /* <<Run>b__0>d.MoveNext() */
-    assert_ptr_equal(incident.matched[1], &frames[2]); /* <ThrowAsync> */
-    assert_ptr_equal(incident.matched[2], &frames[4]); /* Dispatch() */
+    assert_ptr_equal(incident_matched_frame(&incident, 0),
+                     &frames[1]); /* <<Run>b__0>d.MoveNext() */
+    assert_ptr_equal(incident_matched_frame(&incident, 1), &frames[2]); /* <ThrowAsync> */
+    assert_ptr_equal(incident_matched_frame(&incident, 2), &frames[4]); /* Dispatch() */
     incident_release(&incident);
 }
 
@@ -771,9 +772,9 @@ static void test_matched_frames_in_stack_order(void **state)
     assert_true(probe(catalog, &incident));
     const struct dotnet_crash *c = incident.dotnet->crash;
     assert_int_equal(incident.matched_count, 3);
-    assert_ptr_equal(incident.matched[0], &c->exceptions[0].frames[0]);
-    assert_ptr_equal(incident.matched[1], &c->exceptions[1].frames[0]);
-    assert_ptr_equal(incident.matched[2], &c->exceptions[1].frames[5]);
+    assert_ptr_equal(incident_matched_frame(&incident, 0), &c->exceptions[0].frames[0]);
+    assert_ptr_equal(incident_matched_frame(&incident, 1), &c->exceptions[1].frames[0]);
+    assert_ptr_equal(incident_matched_frame(&incident, 2), &c->exceptions[1].frames[5]);
     catalog_free(catalog);
 
     catalog = load_rules("[{\"frames\": [{\"any\": [\"*.Main(*)\"]}, {\"any\": [\"*\"]}, "
@@ -805,7 +806,7 @@ static void test_matched_frames_capped(void **state)
     assert_int_equal(incident.matched_count, INCIDENT_MAX_MATCHED_FRAMES);
     const struct dotnet_frame *frames = incident.dotnet->crash->exceptions[0].frames;
     for (size_t i = 0; i < INCIDENT_MAX_MATCHED_FRAMES; i++)
-        assert_ptr_equal(incident.matched[i], &frames[i + 2]);
+        assert_ptr_equal(incident_matched_frame(&incident, i), &frames[i + 2]);
     catalog_free(catalog);
     incident_release(&incident);
 }

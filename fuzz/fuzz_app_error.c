@@ -94,8 +94,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     struct dotnet_event *de = NULL;
     if (data[0] & 2) {
-        de = cs_xcalloc(1, sizeof(*de));
-        FUZZ_CHECK(dotnet_crash_parse(DOTNET_TEXT, 1026, &de->crash, &err) == 0, "fixed text");
+        de = dotnet_event_new();
+        FUZZ_CHECK(dotnet_crash_parse(DOTNET_TEXT, 1026, de->crash, &err) == 0, "fixed text");
         event_init(&de->event, ".NET Runtime", 1026, 1);
     }
     fuzz_pipeline(de, ae, data[0] & 0x80);

@@ -32,11 +32,12 @@ static void classify_with(const struct catalog *catalog)
 {
     for (size_t i = 0; i <= sizeof(TEXTS) / sizeof(TEXTS[0]); i++) {
         struct incident incident = {0};
-        struct dotnet_event de = {0};
+        struct dotnet_crash crash = {0};
+        struct dotnet_event de = {.crash = &crash};
         struct app_error_event ae = {0};
         char *values[] = {"w3wp.exe", "10.0", "0", "KERNELBASE.dll", "10.0", "0", "e0434352"};
         if (i < sizeof(TEXTS) / sizeof(TEXTS[0])) {
-            FUZZ_CHECK(dotnet_crash_parse(TEXTS[i], 1026, &de.crash, NULL) == 0, "fixed text");
+            FUZZ_CHECK(dotnet_crash_parse(TEXTS[i], 1026, &crash, NULL) == 0, "fixed text");
             incident.dotnet = &de;
         } else {
             struct event_data data = {7, values, NULL};
@@ -51,7 +52,7 @@ static void classify_with(const struct catalog *catalog)
         } else {
             FUZZ_CHECK(err.message[0] != '\0', "a failure has a message");
         }
-        dotnet_crash_free(&de.crash);
+        dotnet_crash_free(&crash);
         app_error_free(&ae.fault);
     }
 }

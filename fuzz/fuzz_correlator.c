@@ -121,9 +121,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         uint64_t time = 133000000000000000ULL + (uint64_t)data[at + 1] * 250 * CS_TICKS_PER_MS;
         events[n] = (struct ref_event){flags & 1, (computer == 2) * 2 + app, time, n};
         if (flags & 1) {
-            struct dotnet_event *de = cs_xcalloc(1, sizeof(*de));
+            struct dotnet_event *de = dotnet_event_new();
             fill_event(&de->event, ".NET Runtime", 1026, COMPUTERS[computer], time, n);
-            de->crash.application = cs_strdup(APPS[app]);
+            de->crash->application = cs_strdup(APPS[app]);
             correlator_add_dotnet(c, de);
         } else {
             struct app_error_event *ae = cs_xcalloc(1, sizeof(*ae));

@@ -66,11 +66,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint32_t event_id = EVENT_IDS[data[0] % (sizeof(EVENT_IDS) / sizeof(EVENT_IDS[0]))];
     char *text = cs_strndup((const char *)data + 1, size - 1);
 
-    struct dotnet_event *de = cs_xcalloc(1, sizeof(*de));
+    struct dotnet_event *de = dotnet_event_new();
     struct cs_error err = {{0}};
-    int rc = dotnet_crash_parse(text, event_id, &de->crash, &err);
+    int rc = dotnet_crash_parse(text, event_id, de->crash, &err);
     free(text);
-    check_crash(&de->crash);
+    check_crash(de->crash);
     if (rc != 0) {
         FUZZ_CHECK(err.message[0] != '\0', "a failure has a message");
         dotnet_event_free(de);

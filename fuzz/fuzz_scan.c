@@ -98,10 +98,10 @@ static int parse_event(struct event *ev, void *ctx)
     count_event(ev, &fr->kept);
     struct cs_error err;
     if (cs_strcasecmp(ev->provider, ".NET Runtime") == 0) {
-        struct dotnet_event *de = cs_xcalloc(1, sizeof(*de));
+        struct dotnet_event *de = dotnet_event_new();
         event_move(&de->event, ev);
         const char *text = de->event.data.count ? de->event.data.values[0] : "";
-        if (dotnet_crash_parse(text, de->event.event_id, &de->crash, &err) == 0)
+        if (dotnet_crash_parse(text, de->event.event_id, de->crash, &err) == 0)
             correlator_add_dotnet(fr->c, de);
         else
             dotnet_event_free(de);

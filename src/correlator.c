@@ -140,7 +140,7 @@ static int compare_dotnet(const void *pa, const void *pb)
 {
     const struct dotnet_event *a = *(struct dotnet_event *const *)pa;
     const struct dotnet_event *b = *(struct dotnet_event *const *)pb;
-    return compare_events(&a->event, a->crash.application, &b->event, b->crash.application);
+    return compare_events(&a->event, a->crash->application, &b->event, b->crash->application);
 }
 
 static int compare_app_error(const void *pa, const void *pb)
@@ -156,7 +156,7 @@ static size_t drop_dotnet_duplicates(struct dotnet_event **items, size_t count)
     size_t kept = 0;
     for (size_t i = 0; i < count; i++) {
         if (kept > 0 && same_event(&items[kept - 1]->event, &items[i]->event) &&
-            cs_strcasecmp(items[kept - 1]->crash.application, items[i]->crash.application) == 0)
+            cs_strcasecmp(items[kept - 1]->crash->application, items[i]->crash->application) == 0)
             dotnet_event_free(items[i]);
         else
             items[kept++] = items[i];
@@ -180,7 +180,7 @@ static size_t drop_app_error_duplicates(struct app_error_event **items, size_t c
 static int compare_group(const struct dotnet_event *d, const struct app_error_event *a)
 {
     int r = compare_computers(d->event.computer, a->event.computer);
-    return r ? r : cs_strcasecmp(d->crash.application, a->fault.app_name);
+    return r ? r : cs_strcasecmp(d->crash->application, a->fault.app_name);
 }
 
 /* One (computer, application) group: dotnet[d0..d1) and app_errors[a0..a1), each sorted by

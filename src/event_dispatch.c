@@ -42,7 +42,7 @@ static void parse_dotnet_event(struct event_dispatch *d, struct event *ev, struc
         dotnet_event_free(de);
         return;
     }
-    de->crash = de->shared->crash;
+    de->crash = &de->shared->crash;
     event_share_strings(&de->event, d->strings);
     if (de->event.data.count == 1 && de->event.data.names == NULL) {
         /* the text, once for every event that wrote it */
@@ -50,7 +50,7 @@ static void parse_dotnet_event(struct event_dispatch *d, struct event *ev, struc
         de->event.data = (struct event_data){1, &de->shared->text, NULL};
         de->event.data_borrowed = true;
     }
-    if (de->crash.capped) /* the report marks it "truncated"; say why once, here */
+    if (de->crash->capped) /* the report marks it "truncated"; say why once, here */
         note_warning(out,
                      "record %llu (.NET Runtime %u): text beyond crashsig's limits (1000 "
                      "frames per stack, 64 exceptions, 64 KiB per message) left out",

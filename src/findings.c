@@ -40,7 +40,7 @@ const struct dotnet_frame *incident_user_frame(const struct incident *incident)
 {
     if (incident->dotnet == NULL)
         return NULL;
-    const struct dotnet_crash *crash = &incident->dotnet->crash;
+    const struct dotnet_crash *crash = incident->dotnet->crash;
     for (size_t i = 0; i < crash->exception_count; i++) {
         const struct dotnet_exception *e = &crash->exceptions[i];
         const struct dotnet_frame *frame = first_user_frame(e->frames, e->frame_count);
@@ -65,8 +65,8 @@ char *incident_user_frame_readable(const struct incident *incident)
 static const struct dotnet_frame *fix_frame(const struct incident *incident)
 {
     for (size_t i = 0; i < incident->matched_count; i++)
-        if (!dotnet_frame_is_framework(incident->matched[i]))
-            return incident->matched[i];
+        if (!dotnet_frame_is_framework(incident_matched_frame(incident, i)))
+            return incident_matched_frame(incident, i);
     return incident_user_frame(incident);
 }
 
@@ -75,7 +75,7 @@ static const char *root_exception_type(const struct incident *incident)
 {
     if (incident->dotnet == NULL)
         return NULL;
-    const struct dotnet_exception *e = dotnet_crash_innermost(&incident->dotnet->crash);
+    const struct dotnet_exception *e = dotnet_crash_innermost(incident->dotnet->crash);
     return e && e->type && e->type[0] ? e->type : NULL;
 }
 
@@ -85,7 +85,7 @@ static const char *root_exception_type(const struct incident *incident)
 static void native_exception_code(const struct incident *incident, char code[9])
 {
     code[0] = '\0';
-    const struct dotnet_crash *crash = incident->dotnet ? &incident->dotnet->crash : NULL;
+    const struct dotnet_crash *crash = incident->dotnet ? incident->dotnet->crash : NULL;
     if (crash == NULL || crash->exception_count > 0 ||
         crash->kind != DOTNET_KIND_UNHANDLED_EXCEPTION)
         return;
@@ -129,7 +129,7 @@ static void fingerprint_by_recipe(const struct incident *incident, int recipe,
         native_exception_code(incident, code);
         /* A native exception's managed frames are the callers of the native code, often all
          * framework (a P/Invoke wrapper): the topmost one then says where it happened. */
-        const struct dotnet_crash *crash = &incident->dotnet->crash;
+        const struct dotnet_crash *crash = incident->dotnet->crash;
         bool native = crash->exception_count == 0 && crash->kind == DOTNET_KIND_UNHANDLED_EXCEPTION;
         if (frame == NULL && native && crash->stack_frame_count > 0)
             frame = &crash->stack_frames[0];

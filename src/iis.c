@@ -385,9 +385,9 @@ static void attach(struct incident *incident, struct item *it)
 /* A 1325 gives an incident without a .NET event its stack: the 1325 becomes its .NET side. */
 static void give_stack(struct incident *incident, struct item *it)
 {
-    struct dotnet_event *de = cs_xcalloc(1, sizeof(*de));
+    struct dotnet_event *de = dotnet_event_new();
     event_copy(&de->event, &it->event);
-    de->crash = it->aspnet.crash;
+    *de->crash = it->aspnet.crash;
     memset(&it->aspnet.crash, 0, sizeof(it->aspnet.crash));
     incident->dotnet = de;
     if (incident->app_error) {

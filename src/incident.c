@@ -35,10 +35,20 @@ const struct event *incident_event(const struct incident *incident)
     return incident->iis ? incident->iis->event : NULL;
 }
 
+const struct dotnet_frame *incident_matched_frame(const struct incident *incident, size_t i)
+{
+    /* catalog_classify records only places of this crash, so they are in range */
+    const struct dotnet_crash *crash = incident->dotnet->crash;
+    const struct incident_frame_place *place = &incident->matched[i];
+    if (place->block < crash->exception_count)
+        return &crash->exceptions[place->block].frames[place->index];
+    return &crash->stack_frames[place->index];
+}
+
 bool incident_frame_matched(const struct incident *incident, const struct dotnet_frame *frame)
 {
     for (size_t i = 0; i < incident->matched_count; i++)
-        if (incident->matched[i] == frame)
+        if (incident_matched_frame(incident, i) == frame)
             return true;
     return false;
 }
@@ -56,8 +66,8 @@ const char *incident_logged_computer(const struct incident *incident)
 
 const char *incident_application(const struct incident *incident)
 {
-    if (incident->dotnet && incident->dotnet->crash.application[0])
-        return incident->dotnet->crash.application;
+    if (incident->dotnet && incident->dotnet->crash->application[0])
+        return incident->dotnet->crash->application;
     if (incident->app_error)
         return incident->app_error->fault.app_name;
     /* only IIS saw it: WAS and ANCM speak of the worker process */
@@ -114,11 +124,20 @@ void dotnet_event_free(struct dotnet_event *ev)
     if (ev == NULL)
         return;
     event_free(&ev->event);
-    if (ev->shared)
+    if (ev->shared) {
         dotnet_crash_shared_release(ev->shared);
-    else
-        dotnet_crash_free(&ev->crash);
+    } else if (ev->crash) {
+        dotnet_crash_free(ev->crash);
+        free(ev->crash);
+    }
     free(ev);
+}
+
+struct dotnet_event *dotnet_event_new(void)
+{
+    struct dotnet_event *ev = cs_xcalloc(1, sizeof(*ev));
+    ev->crash = cs_xcalloc(1, sizeof(*ev->crash));
+    return ev;
 }
 
 /* The fault's strings that a crash loop repeats: all but the report id. */

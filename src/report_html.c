@@ -788,8 +788,7 @@ static void write_stack(FILE *f, const struct incident *incident, size_t max_fra
     if (incident->dotnet == NULL)
         return;
     size_t count;
-    const struct dotnet_frame *frames =
-        dotnet_crash_thread_frames(&incident->dotnet->crash, &count);
+    const struct dotnet_frame *frames = dotnet_crash_thread_frames(incident->dotnet->crash, &count);
     if (count == 0)
         return;
     const struct dotnet_frame *user = incident_user_frame(incident);
@@ -806,7 +805,7 @@ static void write_stack(FILE *f, const struct incident *incident, size_t max_fra
         write_frame(f, incident, &frames[i], user);
     }
     fputs("</ol>\n", f);
-    const struct dotnet_crash *crash = &incident->dotnet->crash;
+    const struct dotnet_crash *crash = incident->dotnet->crash;
     if (crash->capped)
         fputs("<p class=\"note\">The .NET text is longer than crashsig keeps: the middle of the "
               "stack is left out.</p>\n",
@@ -821,7 +820,7 @@ static void write_exception(FILE *f, const struct incident *latest,
                             const struct incident *with_fault)
 {
     if (latest->dotnet) {
-        const struct dotnet_crash *crash = &latest->dotnet->crash;
+        const struct dotnet_crash *crash = latest->dotnet->crash;
         const struct dotnet_exception *root = dotnet_crash_innermost(crash);
         fputs("<dt>Exception</dt><dd>", f);
         if (root) {

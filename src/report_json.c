@@ -101,7 +101,7 @@ static cJSON *dotnet_object(const struct incident *incident)
     const struct dotnet_event *de = incident->dotnet;
     if (de == NULL)
         return cJSON_CreateNull();
-    const struct dotnet_crash *crash = &de->crash;
+    const struct dotnet_crash *crash = de->crash;
     cJSON *obj = cJSON_CreateObject();
     add_event_identity(obj, &de->event);
     cJSON_AddStringToObject(obj, "kind", dotnet_crash_kind_name(crash->kind));
@@ -118,7 +118,7 @@ static cJSON *dotnet_object(const struct incident *incident)
     cJSON_AddItemToObject(obj, "frame_locations", frame_locations_array(frames, count));
     cJSON *matched = cJSON_AddArrayToObject(obj, "matched_frames");
     for (size_t i = 0; i < incident->matched_count; i++)
-        cJSON_AddItemToArray(matched, report_json_text(incident->matched[i]->text));
+        cJSON_AddItemToArray(matched, report_json_text(incident_matched_frame(incident, i)->text));
 
     cJSON *exceptions = cJSON_AddArrayToObject(obj, "exceptions");
     for (size_t i = 0; i < crash->exception_count; i++) {

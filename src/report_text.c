@@ -256,8 +256,7 @@ static void print_stack(struct text_out *o, const struct incident *incident, siz
     if (incident->dotnet == NULL)
         return;
     size_t count;
-    const struct dotnet_frame *frames =
-        dotnet_crash_thread_frames(&incident->dotnet->crash, &count);
+    const struct dotnet_frame *frames = dotnet_crash_thread_frames(incident->dotnet->crash, &count);
     if (count == 0)
         return;
     /* Show the top and the bottom: the top says where it failed, the bottom which thread. */
@@ -287,7 +286,7 @@ static void print_stack(struct text_out *o, const struct incident *incident, siz
     }
     /* Say so when frames are missing, or a reader takes the last frame shown for the thread's
      * entry point. */
-    const struct dotnet_crash *crash = &incident->dotnet->crash;
+    const struct dotnet_crash *crash = incident->dotnet->crash;
     if (crash->capped)
         fputs("             (the .NET text is longer than crashsig keeps: the middle of the "
               "stack is left out)\n",
@@ -305,7 +304,7 @@ static void print_exception(struct text_out *o, const struct incident *incident,
                             const struct incident *with_fault)
 {
     if (incident->dotnet) {
-        const struct dotnet_crash *crash = &incident->dotnet->crash;
+        const struct dotnet_crash *crash = incident->dotnet->crash;
         const struct dotnet_exception *root = dotnet_crash_innermost(crash);
         fputs("  Exception  ", o->f);
         if (root) {

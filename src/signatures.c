@@ -635,7 +635,7 @@ static void match_state_init(struct match_state *st, const struct incident *inci
     st->incident = incident;
     if (incident->dotnet == NULL)
         return;
-    const struct dotnet_crash *crash = &incident->dotnet->crash;
+    const struct dotnet_crash *crash = incident->dotnet->crash;
     st->crash = crash;
     st->thread = dotnet_crash_thread_frames(crash, &st->thread_count);
     st->thread_block = crash->exception_count;
@@ -792,9 +792,14 @@ static void record_match(const struct signature *sig, struct match_state *st,
     qsort(st->hits, st->hit_count, sizeof(st->hits[0]), compare_hits);
     incident->signature = sig;
     incident->severity = signature_severity_for(sig, incident_application(incident));
-    incident->matched_count = st->hit_count;
-    for (size_t i = 0; i < st->hit_count; i++)
-        incident->matched[i] = st->hits[i].frame;
+    incident->matched_count = 0;
+    for (size_t i = 0; i < st->hit_count; i++) {
+        /* the parser's caps (64 exceptions, 1000 frames a stack) keep every place in range */
+        if (st->hits[i].block > UINT16_MAX || st->hits[i].index > UINT16_MAX)
+            continue;
+        incident->matched[incident->matched_count++] =
+            (struct incident_frame_place){(uint16_t)st->hits[i].block, (uint16_t)st->hits[i].index};
+    }
 }
 
 int catalog_classify(const struct catalog *catalog, struct incident *incident, struct cs_error *err)

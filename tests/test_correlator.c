@@ -31,9 +31,9 @@ static void fill_event(struct event *ev, const char *computer, uint64_t time, ui
 static struct dotnet_event *dotnet(const char *computer, const char *app, uint64_t time,
                                    uint64_t record_id)
 {
-    struct dotnet_event *d = cs_xcalloc(1, sizeof(*d));
+    struct dotnet_event *d = dotnet_event_new();
     fill_event(&d->event, computer, time, record_id, 1026);
-    d->crash.application = cs_strdup(app);
+    d->crash->application = cs_strdup(app);
     return d;
 }
 

@@ -58,7 +58,7 @@ static struct dotnet_frame *copy_frames(const char *const *methods, size_t *coun
 
 static void add_exception(struct dotnet_event *ev, const char *type, const char *const *methods)
 {
-    struct dotnet_crash *c = &ev->crash;
+    struct dotnet_crash *c = ev->crash;
     c->exceptions = cs_xrealloc(c->exceptions, (c->exception_count + 1) * sizeof(*c->exceptions));
     struct dotnet_exception *e = &c->exceptions[c->exception_count++];
     memset(e, 0, sizeof(*e));
@@ -72,13 +72,13 @@ static struct incident dotnet_incident(const char *computer, const char *applica
                                        cs_filetime time)
 {
     struct incident incident = {0};
-    struct dotnet_event *ev = cs_xcalloc(1, sizeof(*ev));
+    struct dotnet_event *ev = dotnet_event_new();
     ev->event.computer = cs_strdup(computer);
     ev->event.record_id = time / 7;
     ev->event.event_record_id = time / 3;
     ev->event.time = time;
-    ev->crash.application = cs_strdup(application);
-    ev->crash.kind = DOTNET_KIND_UNHANDLED_EXCEPTION;
+    ev->crash->application = cs_strdup(application);
+    ev->crash->kind = DOTNET_KIND_UNHANDLED_EXCEPTION;
     add_exception(ev, type, frames);
     incident.dotnet = ev;
     incident.signature = &ASYNC_VOID;
@@ -140,7 +140,7 @@ static void test_user_frame_falls_back_to_outer_and_stack(void **state)
     struct incident incident =
         dotnet_incident("WEB01", "app.exe", "System.FormatException", framework_only, 1);
     assert_null(incident_user_frame(&incident));
-    struct dotnet_crash *crash = &incident.dotnet->crash;
+    struct dotnet_crash *crash = incident.dotnet->crash;
     static const char *const stack[] = {"System.Environment.FailFast(System.String)",
                                         "MyApp.Guard.Check()", NULL};
     crash->stack_frames = copy_frames(stack, &crash->stack_frame_count);
@@ -221,8 +221,8 @@ static void test_fingerprint_stability(void **state)
         dotnet_incident("WEB01", "w3wp.exe", "System.InvalidOperationException", SEED_FRAMES, 1);
     struct incident b = dotnet_incident("web02.contoso.local", "W3wp.exe",
                                         "System.InvalidOperationException", SEED_FRAMES, 987654321);
-    free(b.dotnet->crash.exceptions[0].frames[0].text);
-    b.dotnet->crash.exceptions[0].frames[0].text =
+    free(b.dotnet->crash->exceptions[0].frames[0].text);
+    b.dotnet->crash->exceptions[0].frames[0].text =
         cs_strdup("MyApp.Sync+<>c__DisplayClass4_0+<<RunAll>b__0>d.MoveNext() in C:\\src\\Sync.cs:"
                   "line 42");
     struct incident other_type =
@@ -271,15 +271,15 @@ static struct incident native_incident(uint32_t text_code, uint32_t app_error_co
     struct incident incident = {0};
     if (app_error_code)
         incident = app_error_incident("WEB01", "w3wp.exe", app_error_code, "CRYPT32.dll", 5);
-    struct dotnet_event *ev = cs_xcalloc(1, sizeof(*ev));
+    struct dotnet_event *ev = dotnet_event_new();
     ev->event.computer = cs_strdup("WEB01");
     ev->event.time = 4;
-    ev->crash.application = cs_strdup("w3wp.exe");
-    ev->crash.kind = DOTNET_KIND_UNHANDLED_EXCEPTION;
-    ev->crash.has_native_code = text_code != 0;
-    ev->crash.native_code = text_code;
+    ev->crash->application = cs_strdup("w3wp.exe");
+    ev->crash->kind = DOTNET_KIND_UNHANDLED_EXCEPTION;
+    ev->crash->has_native_code = text_code != 0;
+    ev->crash->native_code = text_code;
     if (frames)
-        ev->crash.stack_frames = copy_frames(frames, &ev->crash.stack_frame_count);
+        ev->crash->stack_frames = copy_frames(frames, &ev->crash->stack_frame_count);
     incident.dotnet = ev;
     incident.paired = app_error_code != 0;
     incident.signature = &NATIVE_EXCEPTION;

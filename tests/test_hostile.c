@@ -306,9 +306,9 @@ static void test_event_id_storm_pairs_in_linear_memory(void **state)
     struct correlator *c = correlator_new(3600 * 1000); /* an hour: everything is in range */
     for (size_t i = 0; i < n; i++) {
         uint64_t t = BASE_TIME + i * 2 * CS_TICKS_PER_MS;
-        struct dotnet_event *de = cs_xcalloc(1, sizeof(*de));
+        struct dotnet_event *de = dotnet_event_new();
         fill_event(&de->event, ".NET Runtime", 1026, t, 2 * i);
-        de->crash.application = cs_strdup("w3wp.exe");
+        de->crash->application = cs_strdup("w3wp.exe");
         correlator_add_dotnet(c, de);
         struct app_error_event *ae = cs_xcalloc(1, sizeof(*ae));
         fill_event(&ae->event, "Application Error", 1000, t + CS_TICKS_PER_MS, 2 * i + 1);

@@ -35,7 +35,7 @@ static void build_result(struct run_result *result)
     input_report_init(&result->inputs[0], "logs/app.evtx");
     input_report_warn(&result->inputs[0], "warning about %s", HOSTILE);
 
-    struct dotnet_event *d = cs_xcalloc(1, sizeof(*d));
+    struct dotnet_event *d = dotnet_event_new();
     d->event.file = "logs/app.evtx";
     d->event.computer = cs_strdup(HOSTILE);
     d->event.channel = cs_strdup("Application");
@@ -46,10 +46,10 @@ static void build_result(struct run_result *result)
     assert_int_equal(dotnet_crash_parse("Application: evil.exe\nFramework Version: v4.0.30319\n"
                                         "Description: x\nException Info: System.Exception\n"
                                         "   at Evil.Run()\n",
-                                        1026, &d->crash, NULL),
+                                        1026, d->crash, NULL),
                      0);
-    free(d->crash.exceptions[0].frames[0].method);
-    d->crash.exceptions[0].frames[0].method = cs_strdup(HOSTILE);
+    free(d->crash->exceptions[0].frames[0].method);
+    d->crash->exceptions[0].frames[0].method = cs_strdup(HOSTILE);
     struct incident incident = {.dotnet = d, .signature = &SIG, .severity = SEVERITY_MEDIUM};
     incident_fingerprint(&incident);
     incident_list_push(&result->incidents, &incident);
@@ -121,7 +121,7 @@ static char *render_twelve_computers(void)
     struct run_result result;
     memset(&result, 0, sizeof(result));
     for (int i = 0; i < 12; i++) {
-        struct dotnet_event *d = cs_xcalloc(1, sizeof(*d));
+        struct dotnet_event *d = dotnet_event_new();
         char name[16];
         snprintf(name, sizeof(name), "WEB%02d", i);
         d->event.file = "forwarded.evtx";
@@ -135,9 +135,9 @@ static char *render_twelve_computers(void)
                                             "Description: x\nException Info: System.Exception\n"
                                             "   at App.Run()\n   at App.Run()\n\n"
                                             "The remainder of the message was truncated.\n",
-                                            1026, &d->crash, NULL),
+                                            1026, d->crash, NULL),
                          0);
-        assert_true(d->crash.truncated);
+        assert_true(d->crash->truncated);
         struct incident incident = {.dotnet = d, .signature = &SIG, .severity = SEVERITY_MEDIUM};
         incident_fingerprint(&incident);
         incident_list_push(&result.incidents, &incident);
@@ -181,7 +181,7 @@ static void test_overview_aligns_non_ascii_names(void **state)
     memset(&result, 0, sizeof(result));
     const char *apps[] = {"Überwachung.exe", "Plain.exe"};
     for (int i = 0; i < 2; i++) {
-        struct dotnet_event *d = cs_xcalloc(1, sizeof(*d));
+        struct dotnet_event *d = dotnet_event_new();
         d->event.file = "a.evtx";
         d->event.computer = cs_strdup("WEB01");
         d->event.channel = cs_strdup("Application");
@@ -194,7 +194,7 @@ static void test_overview_aligns_non_ascii_names(void **state)
                  "Application: %s\nFramework Version: v4.0.30319\nDescription: x\n"
                  "Exception Info: System.Exception\n   at App.Run()\n",
                  apps[i]);
-        assert_int_equal(dotnet_crash_parse(text, 1026, &d->crash, NULL), 0);
+        assert_int_equal(dotnet_crash_parse(text, 1026, d->crash, NULL), 0);
         struct incident incident = {.dotnet = d, .signature = &SIG, .severity = SEVERITY_MEDIUM};
         incident_fingerprint(&incident);
         incident_list_push(&result.incidents, &incident);

@@ -403,7 +403,7 @@ static void build_hostile(struct run_result *result)
     result->inputs = cs_xcalloc(1, sizeof(*result->inputs));
     input_report_init(&result->inputs[0], "logs/dir with space/\xc3\xa9v\xff.evtx");
     input_report_warn(&result->inputs[0], "warning about %s", HOSTILE);
-    struct dotnet_event *d = cs_xcalloc(1, sizeof(*d));
+    struct dotnet_event *d = dotnet_event_new();
     d->event.file = result->inputs[0].path;
     d->event.computer = cs_strdup(HOSTILE);
     d->event.channel = cs_strdup("Application");
@@ -414,12 +414,12 @@ static void build_hostile(struct run_result *result)
     assert_int_equal(dotnet_crash_parse("Application: evil.exe\nFramework Version: v4.0.30319\n"
                                         "Description: x\nException Info: System.Exception\n"
                                         "   at Evil.Run()\n",
-                                        1026, &d->crash, NULL),
+                                        1026, d->crash, NULL),
                      0);
-    free(d->crash.exceptions[0].frames[0].method);
-    d->crash.exceptions[0].frames[0].method = cs_strdup(HOSTILE);
-    free(d->crash.exceptions[0].frames[0].text);
-    d->crash.exceptions[0].frames[0].text = cs_strdup(HOSTILE);
+    free(d->crash->exceptions[0].frames[0].method);
+    d->crash->exceptions[0].frames[0].method = cs_strdup(HOSTILE);
+    free(d->crash->exceptions[0].frames[0].text);
+    d->crash->exceptions[0].frames[0].text = cs_strdup(HOSTILE);
     struct incident incident = {.dotnet = d, .signature = &SIG, .severity = SEVERITY_HIGH};
     incident_fingerprint(&incident);
     incident_list_push(&result->incidents, &incident);

@@ -39,12 +39,12 @@ static struct dotnet_frame *copy_frames(const char *const *methods, size_t *coun
 
 static struct dotnet_event *new_dotnet(const char *application, enum dotnet_crash_kind kind)
 {
-    struct dotnet_event *ev = cs_xcalloc(1, sizeof(*ev));
+    struct dotnet_event *ev = dotnet_event_new();
     ev->event.computer = cs_strdup("WEB01");
     ev->event.provider = cs_strdup(event_source_provider(EVENT_SOURCE_DOTNET_RUNTIME));
     ev->event.event_id = 1026;
-    ev->crash.application = cs_strdup(application);
-    ev->crash.kind = kind;
+    ev->crash->application = cs_strdup(application);
+    ev->crash->kind = kind;
     return ev;
 }
 
@@ -52,7 +52,7 @@ static struct dotnet_event *new_dotnet(const char *application, enum dotnet_cras
  * NULL-terminated, top of stack first. */
 static void add_exception(struct dotnet_event *ev, const char *type, const char *const *methods)
 {
-    struct dotnet_crash *c = &ev->crash;
+    struct dotnet_crash *c = ev->crash;
     c->exceptions = cs_xrealloc(c->exceptions, (c->exception_count + 1) * sizeof(*c->exceptions));
     struct dotnet_exception *e = &c->exceptions[c->exception_count++];
     memset(e, 0, sizeof(*e));
@@ -62,7 +62,7 @@ static void add_exception(struct dotnet_event *ev, const char *type, const char 
 
 static void set_stack(struct dotnet_event *ev, const char *const *methods)
 {
-    ev->crash.stack_frames = copy_frames(methods, &ev->crash.stack_frame_count);
+    ev->crash->stack_frames = copy_frames(methods, &ev->crash->stack_frame_count);
 }
 
 static struct app_error_event *new_app_error(const char *application, uint32_t code,
@@ -468,11 +468,11 @@ static void test_seed_in_iis_is_async_void_critical(void **state)
     assert_string_equal(classify(state, &incident), "async-void-threadpool");
     assert_int_equal(incident.severity, SEVERITY_CRITICAL);
     /* The async lambda (mark), ThrowAsync and the dispatch frame, in stack order. */
-    const struct dotnet_frame *frames = incident.dotnet->crash.exceptions[0].frames;
+    const struct dotnet_frame *frames = incident.dotnet->crash->exceptions[0].frames;
     assert_int_equal(incident.matched_count, 3);
-    assert_ptr_equal(incident.matched[0], &frames[0]);
-    assert_ptr_equal(incident.matched[1], &frames[1]);
-    assert_ptr_equal(incident.matched[2], &frames[6]);
+    assert_ptr_equal(incident_matched_frame(&incident, 0), &frames[0]);
+    assert_ptr_equal(incident_matched_frame(&incident, 1), &frames[1]);
+    assert_ptr_equal(incident_matched_frame(&incident, 2), &frames[6]);
     incident_release(&incident);
 }
 
@@ -520,11 +520,12 @@ static void test_core_async_form(void **state)
     incident.dotnet = new_dotnet("Importer.exe", DOTNET_KIND_UNHANDLED_EXCEPTION);
     add_exception(incident.dotnet, "System.IO.IOException", CORE_ASYNC_FRAMES);
     assert_string_equal(classify(state, &incident), "async-void-threadpool");
-    const struct dotnet_frame *frames = incident.dotnet->crash.exceptions[0].frames;
+    const struct dotnet_frame *frames = incident.dotnet->crash->exceptions[0].frames;
     assert_int_equal(incident.matched_count, 3);
-    assert_ptr_equal(incident.matched[0], &frames[1]); /* <<Run>b__0>d.MoveNext() */
-    assert_ptr_equal(incident.matched[1], &frames[2]); /* <ThrowAsync> */
-    assert_ptr_equal(incident.matched[2], &frames[4]); /* Dispatch() */
+    assert_ptr_equal(incident_matched_frame(&incident, 0),
+                     &frames[1]); /* <<Run>b__0>d.MoveNext() */
+    assert_ptr_equal(incident_matched_frame(&incident, 1), &frames[2]); /* <ThrowAsync> */
+    assert_ptr_equal(incident_matched_frame(&incident, 2), &frames[4]); /* Dispatch() */
     incident_release(&incident);
 }
 
@@ -655,7 +656,7 @@ static void test_reclassify_resets_matches(void **state)
     add_exception(incident.dotnet, "System.Exception", SEED_FRAMES);
     classify(state, &incident);
     assert_int_equal(incident.matched_count, 3);
-    incident.dotnet->crash.kind = DOTNET_KIND_FAILFAST;
+    incident.dotnet->crash->kind = DOTNET_KIND_FAILFAST;
     assert_string_equal(classify(state, &incident), "failfast");
     assert_int_equal(incident.matched_count, 0);
     incident_release(&incident);
@@ -769,11 +770,11 @@ static void test_matched_frames_in_stack_order(void **state)
                    "{\"any\": [\"*.Main(*)\"]}]}]",
                    ", \"mark\": [{\"any\": [\"*.Run()\"]}, {\"any\": [\"*.Nothing()\"]}]");
     assert_true(probe(catalog, &incident));
-    const struct dotnet_crash *c = &incident.dotnet->crash;
+    const struct dotnet_crash *c = incident.dotnet->crash;
     assert_int_equal(incident.matched_count, 3);
-    assert_ptr_equal(incident.matched[0], &c->exceptions[0].frames[0]);
-    assert_ptr_equal(incident.matched[1], &c->exceptions[1].frames[0]);
-    assert_ptr_equal(incident.matched[2], &c->exceptions[1].frames[5]);
+    assert_ptr_equal(incident_matched_frame(&incident, 0), &c->exceptions[0].frames[0]);
+    assert_ptr_equal(incident_matched_frame(&incident, 1), &c->exceptions[1].frames[0]);
+    assert_ptr_equal(incident_matched_frame(&incident, 2), &c->exceptions[1].frames[5]);
     catalog_free(catalog);
 
     catalog = load_rules("[{\"frames\": [{\"any\": [\"*.Main(*)\"]}, {\"any\": [\"*\"]}, "
@@ -803,9 +804,9 @@ static void test_matched_frames_capped(void **state)
     struct catalog *catalog = load_rules(rules, NULL);
     assert_true(probe(catalog, &incident));
     assert_int_equal(incident.matched_count, INCIDENT_MAX_MATCHED_FRAMES);
-    const struct dotnet_frame *frames = incident.dotnet->crash.exceptions[0].frames;
+    const struct dotnet_frame *frames = incident.dotnet->crash->exceptions[0].frames;
     for (size_t i = 0; i < INCIDENT_MAX_MATCHED_FRAMES; i++)
-        assert_ptr_equal(incident.matched[i], &frames[i + 2]);
+        assert_ptr_equal(incident_matched_frame(&incident, i), &frames[i + 2]);
     catalog_free(catalog);
     incident_release(&incident);
 }

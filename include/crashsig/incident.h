@@ -19,12 +19,16 @@
 
 struct dotnet_event {
     struct event event;
-    /* When shared is set, crash is a copy of shared->crash's members (every pointer in it is
-     * the shared entry's) and event.data borrows shared->text: the event holds a reference
-     * instead of a parse of its own.  NULL when crash is owned (an ASP.NET 1325's stack). */
+    /* The parsed crash.  When shared is set it is &shared->crash and event.data borrows
+     * shared->text: the event holds a reference instead of a parse of its own, and a pointer
+     * instead of a copy of the crash's header (a crash loop holds 100,000 of these events).
+     * shared is NULL when crash is owned (an ASP.NET 1325's stack; dotnet_event_new). */
+    struct dotnet_crash *crash;
     struct dotnet_crash_shared *shared;
-    struct dotnet_crash crash;
 };
+
+/* A .NET event that owns an empty crash of its own (filled by the caller). */
+struct dotnet_event *dotnet_event_new(void);
 
 /* Another 1000 of the same process death (same computer, process id and creation time): a
  * crash that Windows logged twice, c0000005 then c000041d. */
@@ -65,10 +69,16 @@ struct signature; /* signatures.h */
 #define INCIDENT_MAX_MATCHED_FRAMES 8
 #define INCIDENT_FINGERPRINT_SIZE   17 /* 16 hex digits and a NUL */
 
+/* A frame of a crash: block is the index of its exception, or exception_count for the
+ * "Stack:" frames; index is its place in that block (both are capped far below 65,536,
+ * src/dotnet_crash.c). */
+struct incident_frame_place {
+    uint16_t block, index;
+};
+
 struct incident {
     struct dotnet_event *dotnet;       /* owned; NULL when no .NET event was found */
     struct app_error_event *app_error; /* owned; NULL when no 1000 was found */
-    bool paired;                       /* both sides present */
     int64_t gap_ms; /* app_error time minus dotnet time, when paired (normally >= 0) */
     /* What IIS said about it (iis_evidence.h), joined by the IIS stage (iis.h); owned, NULL
      * without IIS evidence.  An incident only IIS saw has neither side above. */
@@ -79,9 +89,13 @@ struct incident {
 
     /* Classification, filled after correlation. */
     const struct signature *signature;
+    /* The frames the catalog matched, by place in the .NET event's crash rather than by
+     * pointer (incident_matched_frame): a crash loop holds 100,000 incidents, and eight
+     * pointers each were 64 bytes of them. */
+    struct incident_frame_place matched[INCIDENT_MAX_MATCHED_FRAMES];
     enum severity severity;
-    size_t matched_count;
-    const struct dotnet_frame *matched[INCIDENT_MAX_MATCHED_FRAMES];
+    uint8_t matched_count;
+    bool paired; /* both sides present */
     char fingerprint[INCIDENT_FINGERPRINT_SIZE];
 };
 
@@ -96,6 +110,8 @@ const char *incident_computer(const struct incident *incident);
 /* True when the catalog matched this frame of the incident's stack (it identifies the
  * signature; the reports mark it). */
 bool incident_frame_matched(const struct incident *incident, const struct dotnet_frame *frame);
+/* The i-th matched frame (i < matched_count), top of stack first. */
+const struct dotnet_frame *incident_matched_frame(const struct incident *incident, size_t i);
 /* The computer as the incident's first event wrote it. */
 const char *incident_logged_computer(const struct incident *incident);
 const char *incident_application(const struct incident *incident);

@@ -448,11 +448,19 @@ static int print_at_depth(FILE *out, cJSON *item, int depth)
     cJSON_Delete(item);
     if (text == NULL)
         return -1;
+    /* a line at a time: a report of 100,000 incidents is hundreds of megabytes of text */
+    static const char TABS[] = "\t\t\t\t\t\t\t\t";
     int rc = 0;
-    for (const char *p = text; *p && rc == 0; p++) {
-        rc = fputc(*p, out) == EOF ? -1 : 0;
-        for (int d = 0; *p == '\n' && d < depth && rc == 0; d++)
-            rc = fputc('\t', out) == EOF ? -1 : 0;
+    for (const char *p = text; *p && rc == 0;) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) + 1 : strlen(p);
+        rc = fwrite(p, 1, n, out) == n ? 0 : -1;
+        size_t tabs = depth < 0                          ? 0
+                      : (size_t)depth < sizeof(TABS) - 1 ? (size_t)depth
+                                                         : sizeof(TABS) - 1;
+        if (nl && rc == 0 && tabs > 0)
+            rc = fwrite(TABS, 1, tabs, out) == tabs ? 0 : -1;
+        p += n;
     }
     free(text);
     return rc;

@@ -300,18 +300,11 @@ static cJSON *finding_object(const struct finding *f, bool known)
     cJSON_AddNumberToObject(obj, "count", (double)f->count);
     add_time(obj, "first", f->first);
     add_time(obj, "last", f->last);
-    cJSON *computers = cJSON_AddArrayToObject(obj, "computers");
-    for (size_t i = 0; i < f->computer_count; i++)
-        cJSON_AddItemToArray(computers, report_json_text(f->computers[i]));
+    cJSON_AddItemToObject(obj, "computers", report_json_texts(f->computers, f->computer_count));
     cJSON *incidents = cJSON_AddArrayToObject(obj, "incidents");
     for (size_t i = 0; i < f->count; i++)
         cJSON_AddItemToArray(incidents, cJSON_CreateNumber((double)f->incidents[i]));
-    cJSON *pools = cJSON_AddArrayToObject(obj, "app_pools");
-    for (size_t i = 0; i < f->app_pool_count; i++)
-        cJSON_AddItemToArray(pools, report_json_text(f->app_pools[i]));
-    cJSON *sites = cJSON_AddArrayToObject(obj, "site_ids");
-    for (size_t i = 0; i < f->site_id_count; i++)
-        cJSON_AddItemToArray(sites, cJSON_CreateNumber(f->site_ids[i]));
+    report_json_add_pools(obj, f);
     return obj;
 }
 

@@ -313,15 +313,8 @@ static cJSON *result_properties(const struct run_result *result, const struct fi
     cJSON_AddStringToObject(props, "first", when);
     report_format_time(f->last, false, when);
     cJSON_AddStringToObject(props, "last", when);
-    cJSON *computers = cJSON_AddArrayToObject(props, "computers");
-    for (size_t i = 0; i < f->computer_count; i++)
-        cJSON_AddItemToArray(computers, report_json_text(f->computers[i]));
-    cJSON *pools = cJSON_AddArrayToObject(props, "app_pools");
-    for (size_t i = 0; i < f->app_pool_count; i++)
-        cJSON_AddItemToArray(pools, report_json_text(f->app_pools[i]));
-    cJSON *sites = cJSON_AddArrayToObject(props, "site_ids");
-    for (size_t i = 0; i < f->site_id_count; i++)
-        cJSON_AddItemToArray(sites, cJSON_CreateNumber(f->site_ids[i]));
+    cJSON_AddItemToObject(props, "computers", report_json_texts(f->computers, f->computer_count));
+    report_json_add_pools(props, f);
     /* the latest few in full (as in the JSON report): enough to act on, and a finding seen
      * ten thousand times must not make the file too big to upload */
     cJSON *incidents = cJSON_AddArrayToObject(props, "latest_incidents");

@@ -140,3 +140,20 @@ const char *report_crash_kind_label(enum dotnet_crash_kind kind)
         return "not named";
     }
 }
+
+cJSON *report_json_texts(const char *const *texts, size_t count)
+{
+    cJSON *array = cJSON_CreateArray();
+    for (size_t i = 0; i < count; i++)
+        cJSON_AddItemToArray(array, report_json_text(texts[i]));
+    return array;
+}
+
+void report_json_add_pools(cJSON *obj, const struct finding *finding)
+{
+    cJSON_AddItemToObject(obj, "app_pools",
+                          report_json_texts(finding->app_pools, finding->app_pool_count));
+    cJSON *sites = cJSON_AddArrayToObject(obj, "site_ids");
+    for (size_t i = 0; i < finding->site_id_count; i++)
+        cJSON_AddItemToArray(sites, cJSON_CreateNumber(finding->site_ids[i]));
+}

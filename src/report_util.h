@@ -21,6 +21,12 @@ size_t report_utf8_sequence(const unsigned char *p);
  * document stays valid JSON whatever the log held.  NULL gives "". */
 cJSON *report_json_text(const char *text);
 
+/* An array of log strings, each as report_json_text makes it. */
+cJSON *report_json_texts(const char *const *texts, size_t count);
+
+/* A finding's IIS application pools and site ids: "app_pools" and "site_ids" of obj. */
+void report_json_add_pools(cJSON *obj, const struct finding *finding);
+
 /* One incident as in the JSON report's "incidents" array (docs/report-format.md). */
 cJSON *report_json_incident(const struct incident *incident);
 

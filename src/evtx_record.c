@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crashsig/prefilter.h"
 #include "reader_binxml.h"
 #include "xml_fields.h"
 
@@ -198,7 +199,20 @@ int evtx_record_visit(struct evtx_record_walk *w, bool recovered, int index,
     if (want && record_strings_match(record, want)) {
         struct event ev = {.file = w->path, .recovered = recovered, .event_id = event_id & 0xffff};
         char why[256];
-        if (read_wanted_record(record, bytes, &ev, why, sizeof(why)) == 0) {
+        int read = read_wanted_record(record, bytes, &ev, why, sizeof(why));
+        if (read != 0 && bytes == NULL && w->locate) {
+            /* libevtx cannot render it: read its BinXML, as the selected-chunk read does */
+            uint8_t *chunk = cs_xmalloc(EVTX_CHUNK_SIZE);
+            struct evtx_record_bytes located = {chunk, 0};
+            if (w->locate(w->locate_ctx, recovered, index, chunk, &located.offset)) {
+                event_free(&ev);
+                ev = (struct event){
+                    .file = w->path, .recovered = recovered, .event_id = ev.event_id};
+                read = read_wanted_record(record, &located, &ev, why, sizeof(why));
+            }
+            free(chunk);
+        }
+        if (read == 0) {
             ev.provider = cs_strdup(provider);
             w->events_kept++;
             if (w->on_event(&ev, w->ctx) != 0)

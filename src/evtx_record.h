@@ -25,6 +25,12 @@ struct evtx_record_walk {
     bool stopped;          /* on_event asked to stop */
     size_t *warning_count; /* where render failures are reported */
     char ***warnings;
+    /* The whole-file read, which has no record bytes at hand: finds the index-th record's
+     * chunk (into chunk, EVTX_CHUNK_SIZE bytes) and offset, so that a record libevtx cannot
+     * render is read from its BinXML as the selected-chunk read reads it, and both read modes
+     * keep the same records.  May be NULL. */
+    bool (*locate)(void *locate_ctx, bool recovered, int index, uint8_t *chunk, uint32_t *offset);
+    void *locate_ctx;
 };
 
 /* Where a record's bytes are, when the caller knows (the selected-chunk read): its chunk

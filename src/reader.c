@@ -255,6 +255,24 @@ static bool locate_record(const struct structure *s, bool recovered, uint64_t in
     return false;
 }
 
+/* The chunk a record the structure located lies in, read again from the file, with its
+ * record offsets; false when it cannot be read again or holds no such record. */
+static bool read_located_chunk(const char *path, const struct prefilter *pf, uint64_t chunk,
+                               uint32_t position, bool in_slack, uint8_t *data,
+                               struct chunk_facts *facts)
+{
+    int fd = platform_open_read(path);
+    bool ok = fd >= 0 &&
+              read_at(fd, data, EVTX_CHUNK_SIZE, EVTX_FILE_HEADER_SIZE + chunk * EVTX_CHUNK_SIZE) ==
+                  EVTX_CHUNK_SIZE;
+    if (fd >= 0)
+        platform_close(fd);
+    if (!ok)
+        return false;
+    prefilter_check_chunk(pf, data, facts);
+    return in_slack ? position < facts->slack_count : position < facts->live_count;
+}
+
 /* The identifier in the header of a record the structure located, read again from the file, and
  * whether the selected-chunk read would hand it to libevtx (*candidate, left true when the
  * chunk cannot be read again). */
@@ -263,26 +281,19 @@ static uint64_t located_record_id(const char *path, const struct prefilter *pf, 
 {
     uint64_t id = 0;
     *candidate = true;
-    int fd = platform_open_read(path);
     uint8_t *data = cs_xmalloc(EVTX_CHUNK_SIZE);
     uint16_t *live = cs_xmalloc(EVTX_MAX_CHUNK_RECORDS * sizeof(uint16_t));
     uint16_t *slack = cs_xmalloc(EVTX_MAX_CHUNK_RECORDS * sizeof(uint16_t));
-    if (fd >= 0 && read_at(fd, data, EVTX_CHUNK_SIZE,
-                           EVTX_FILE_HEADER_SIZE + chunk * EVTX_CHUNK_SIZE) == EVTX_CHUNK_SIZE) {
-        struct chunk_facts facts = {.live = live, .slack = slack};
-        prefilter_check_chunk(pf, data, &facts);
-        if (in_slack ? position < facts.slack_count : position < facts.live_count) {
-            id = prefilter_record_id(data, in_slack ? slack[position] : live[position]);
-            bool *live_wanted = cs_xcalloc(EVTX_MAX_CHUNK_RECORDS, sizeof(bool));
-            bool *slack_wanted = cs_xcalloc(EVTX_MAX_CHUNK_RECORDS, sizeof(bool));
-            prefilter_select_records(pf, data, &facts, live_wanted, slack_wanted);
-            *candidate = in_slack ? slack_wanted[position] : live_wanted[position];
-            free(live_wanted);
-            free(slack_wanted);
-        }
+    struct chunk_facts facts = {.live = live, .slack = slack};
+    if (read_located_chunk(path, pf, chunk, position, in_slack, data, &facts)) {
+        id = prefilter_record_id(data, in_slack ? slack[position] : live[position]);
+        bool *live_wanted = cs_xcalloc(EVTX_MAX_CHUNK_RECORDS, sizeof(bool));
+        bool *slack_wanted = cs_xcalloc(EVTX_MAX_CHUNK_RECORDS, sizeof(bool));
+        prefilter_select_records(pf, data, &facts, live_wanted, slack_wanted);
+        *candidate = in_slack ? slack_wanted[position] : live_wanted[position];
+        free(live_wanted);
+        free(slack_wanted);
     }
-    if (fd >= 0)
-        platform_close(fd);
     free(data);
     free(live);
     free(slack);
@@ -349,6 +360,30 @@ static void walk_all(struct whole_file_read *r, bool recovered, struct input_rep
         if (candidate)
             reader_range_note_unreadable(&s->range, chunk, id, recovered);
     }
+}
+
+/* evtx_record_walk.locate for the whole-file read: the record's chunk and offset, from the
+ * structure and the file. */
+static bool locate_record_bytes(void *ctx, bool recovered, int index, uint8_t *chunk,
+                                uint32_t *offset)
+{
+    const struct whole_file_read *r = ctx;
+    const struct structure *s = &r->structure;
+    uint64_t c;
+    uint32_t position;
+    bool in_slack;
+    if (!s->valid || index < 0 ||
+        !locate_record(s, recovered, (uint64_t)index, &c, &position, &in_slack))
+        return false;
+    uint16_t *live = cs_xmalloc(EVTX_MAX_CHUNK_RECORDS * sizeof(uint16_t));
+    uint16_t *slack = cs_xmalloc(EVTX_MAX_CHUNK_RECORDS * sizeof(uint16_t));
+    struct chunk_facts facts = {.live = live, .slack = slack};
+    bool ok = read_located_chunk(r->walk.path, r->pf, c, position, in_slack, chunk, &facts);
+    if (ok)
+        *offset = in_slack ? slack[position] : live[position];
+    free(live);
+    free(slack);
+    return ok;
 }
 
 /* Opens path with libevtx; on failure sets the report's error. */
@@ -481,6 +516,8 @@ static int read_whole_file(const struct reader_request *request, struct input_re
         reader_warn_structure(report, s->valid, &s->layout, &s->range, corrupted);
         /* events borrow the report's copy of the path, which lives as long as the result */
         r.walk = walk_for(request, report->path, &report->warning_count, &report->warnings);
+        r.walk.locate = locate_record_bytes;
+        r.walk.locate_ctx = &r;
         read_all_records(&r, file, report);
         evtx_close_file(file);
         bool damaged =

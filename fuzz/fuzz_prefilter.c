@@ -9,7 +9,9 @@
  *
  * Checked beyond "no crash, no overread": every record offset lies inside its chunk with room
  * for a record header, counts stay within EVTX_MAX_CHUNK_RECORDS, a wanted record is one the
- * facts list, and the file verdicts are consistent with the tally.
+ * facts list, and the file verdicts are consistent with the tally.  Every listed record is
+ * also read from its BinXML (reader_binxml.h), and a full read must agree with the fields
+ * read of the same record and give one string per Data element.
  *
  * Not for: agreement with libevtx's counts (tests/test_prefilter.c checks that).
  */
@@ -21,6 +23,7 @@
 
 #include "crashsig/prefilter.h"
 #include "crashsig/reader.h"
+#include "reader_binxml.h"
 
 #define MAX_CHUNKS 4
 
@@ -40,6 +43,32 @@ static const struct prefilter *fuzz_prefilter(void)
     return pf;
 }
 
+/* The BinXML reads of one listed record agree with each other. */
+static void check_binxml(const uint8_t *chunk, uint16_t offset)
+{
+    uint32_t id_only = 0, id = 0;
+    bool has_id = reader_binxml_fields(chunk, offset, &id_only, NULL);
+    struct xml_fields fields;
+    bool read = reader_binxml_fields(chunk, offset, &id, &fields);
+    struct binxml_record whole;
+    if (reader_binxml_record(chunk, offset, &whole)) {
+        FUZZ_CHECK(read && has_id && whole.event_id == id && id == id_only,
+                   "a full read is also a fields read, with the same event id");
+        FUZZ_CHECK(whole.fields.time_created == fields.time_created &&
+                       whole.fields.event_record_id == fields.event_record_id &&
+                       whole.fields.data_count == fields.data_count,
+                   "the full read's fields are the fields read's");
+        FUZZ_CHECK(whole.fields.data_count >= 0 &&
+                       (size_t)whole.fields.data_count == whole.value_count,
+                   "one string per Data element");
+        FUZZ_CHECK(whole.provider != NULL && whole.fields.computer != NULL,
+                   "a full read has a provider and a computer");
+        binxml_record_free(&whole);
+    }
+    if (read)
+        xml_fields_free(&fields);
+}
+
 static void check_chunk(const struct prefilter *pf, const struct evtx_header *header,
                         uint64_t index, const uint8_t *chunk, struct evtx_tally *tally)
 {
@@ -52,10 +81,12 @@ static void check_chunk(const struct prefilter *pf, const struct evtx_header *he
     for (uint32_t i = 0; i < facts.live_count; i++) {
         FUZZ_CHECK(live[i] + 24u <= EVTX_CHUNK_SIZE, "a live record's header is inside");
         (void)prefilter_record_id(chunk, live[i]);
+        check_binxml(chunk, live[i]);
     }
     for (uint32_t i = 0; i < facts.slack_count; i++) {
         FUZZ_CHECK(slack[i] + 24u <= EVTX_CHUNK_SIZE, "a slack record's header is inside");
         (void)prefilter_record_id(chunk, slack[i]);
+        check_binxml(chunk, slack[i]);
     }
     char text[256];
     prefilter_describe_damage(facts.damage, text, sizeof(text));

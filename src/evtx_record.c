@@ -176,9 +176,59 @@ static bool record_strings_match(libevtx_record_t *record, const struct reader_w
     return match;
 }
 
+/* Hands on a record read whole from its BinXML (reader_binxml_record) when the filter keeps
+ * it, as read_wanted_record would have filled it from libevtx. */
+static void visit_binxml_record(struct evtx_record_walk *w, bool recovered, struct binxml_record *r)
+{
+    uint32_t event_id = r->event_id & 0xffff;
+    const struct reader_want *want = strlen(r->provider) < PROVIDER_NAME_MAX
+                                         ? reader_filter_find(w->filter, r->provider, event_id)
+                                         : NULL;
+    bool match = want && want->value_count == 0;
+    for (size_t i = 0; want && !match && i < r->value_count; i++)
+        match = reader_want_value_is_one(want, r->values[i]);
+    if (!match)
+        return;
+    struct xml_fields *xml = &r->fields;
+    struct event ev = {
+        .file = w->path,
+        .recovered = recovered,
+        .event_id = event_id,
+        .record_id = r->identifier,
+        .written_time = r->written_time,
+        .level = r->level,
+        .time = xml->time_created ? xml->time_created : r->written_time,
+        .event_record_id = xml->has_event_record_id ? xml->event_record_id : r->identifier,
+        .channel = xml->channel ? xml->channel : cs_strdup(""),
+        .computer = xml->computer,
+        .provider = r->provider,
+        .data = {.count = r->value_count, .values = r->values},
+    };
+    xml->channel = xml->computer = r->provider = NULL;
+    r->values = NULL;
+    r->value_count = 0;
+    if (xml->has_names) {
+        ev.data.names = cs_xcalloc(ev.data.count, sizeof(char *));
+        for (size_t i = 0; i < ev.data.count && i < xml->name_count; i++) {
+            ev.data.names[i] = xml->names[i];
+            xml->names[i] = NULL;
+        }
+    }
+    w->events_kept++;
+    if (w->on_event(&ev, w->ctx) != 0)
+        w->stopped = true;
+    event_free(&ev);
+}
+
 int evtx_record_visit(struct evtx_record_walk *w, bool recovered, int index,
                       const struct evtx_record_bytes *bytes)
 {
+    struct binxml_record whole;
+    if (bytes && reader_binxml_record(bytes->chunk, bytes->offset, &whole)) {
+        visit_binxml_record(w, recovered, &whole);
+        binxml_record_free(&whole);
+        return 1;
+    }
     libevtx_error_t *error = NULL;
     libevtx_record_t *record = NULL;
     int rc = recovered ? libevtx_file_get_recovered_record_by_index(w->file, index, &record, &error)

@@ -1,6 +1,7 @@
 /*
  * reader_binxml.c - a record's EventID, TimeCreated, EventRecordID, Channel and EventData
- * names from its BinXML (reader_binxml.h).
+ * names from its BinXML, and for the full read also its provider, level, computer and Data
+ * texts (reader_binxml.h).
  *
  * The walk follows the token grammar of MS-EVEN6 for what Windows writes: an element is an
  * open-start token (name offset into the chunk, optional attribute list), attributes (a name,
@@ -9,8 +10,16 @@
  * and the recursion by MAX_DEPTH; a shape it does not know ends the walk with false, never a
  * guess.
  *
- * Not for: rendering XML, EventData values, or deciding what to do when the walk gives up
- * (evtx_record.c renders the XML then; the prefilter keeps the record).
+ * The full read (reader_binxml_record) stands in for libevtx's getters, so it follows how
+ * libevtx 20181227 finds each value, not just what the XML shows: the first System child of
+ * the root, the first Provider, Level and Computer children of System, the Provider's
+ * EventSourceName attribute before its Name, and EventData's child elements as its strings.
+ * Whatever it cannot give exactly as libevtx would (a value type other than a string, text
+ * outside the BMP, a Data element with children) makes it give up, and libevtx reads the
+ * record.
+ *
+ * Not for: rendering XML, or deciding what to do when the walk gives up (evtx_record.c asks
+ * libevtx then; the prefilter keeps the record).
  */
 #include "reader_binxml.h"
 
@@ -27,6 +36,8 @@
 #define NAME_MAX_UNITS 32
 /* Strings kept (Channel, Data names) are at most this long, else the walk gives up. */
 #define TEXT_MAX_UNITS 256
+/* EventData strings the full read keeps; a record with more is left to libevtx. */
+#define MAX_DATA_VALUES 1024
 
 enum {
     TOKEN_END_OF_STREAM = 0x00,
@@ -46,6 +57,7 @@ enum {
 enum {
     TYPE_NULL = 0x00,
     TYPE_STRING = 0x01,
+    TYPE_UINT8 = 0x04,
     TYPE_UINT16 = 0x06,
     TYPE_UINT32 = 0x08,
     TYPE_UINT64 = 0x0a,
@@ -72,6 +84,9 @@ struct piece {
 
 enum event_data_state { EVENT_DATA_NOT_SEEN, EVENT_DATA_INSIDE, EVENT_DATA_DONE };
 
+/* What an element is to the full read: which of libevtx's getters would read it. */
+enum role { ROLE_NONE, ROLE_SYSTEM, ROLE_PROVIDER, ROLE_LEVEL, ROLE_COMPUTER, ROLE_DATA_VALUE };
+
 struct walk {
     const uint8_t *c; /* the chunk */
     struct xml_fields *f;
@@ -79,6 +94,14 @@ struct walk {
     uint32_t event_id;
     bool seen_time, seen_record_id, seen_channel;
     enum event_data_state event_data;
+    /* the full read only (r is NULL otherwise) */
+    struct binxml_record *r;
+    bool r_failed;        /* something it cannot give exactly as libevtx's getters would */
+    int level;            /* elements open around the one being walked (the root is 0) */
+    int event_data_level; /* the level of the EventData element */
+    bool in_system, seen_system, seen_provider, seen_level, seen_computer;
+    bool data_after_other; /* an EventData child other than Data was seen */
+    char *source_name;     /* Provider/@EventSourceName, owned */
 };
 
 static uint16_t le16(const uint8_t *p)
@@ -119,6 +142,37 @@ static bool ascii_text(const uint8_t *c, uint32_t start, uint32_t units, char *o
     }
     out[n] = '\0';
     return true;
+}
+
+/*
+ * UTF-16LE text of units code units at start in UTF-8 (owned), up to the first NUL unit, as
+ * libevtx's string getters give it.  NULL for a surrogate: libevtx 20181227 converts
+ * characters outside the BMP wrongly, and the full read does not guess how.
+ */
+static char *utf8_text(const uint8_t *c, uint32_t start, uint32_t units)
+{
+    char *out = cs_xmalloc(3 * (size_t)units + 1);
+    size_t n = 0;
+    for (uint32_t i = 0; i < units; i++) {
+        uint16_t u = le16(c + start + 2 * (size_t)i);
+        if (u == 0)
+            break;
+        if (u < 0x80) {
+            out[n++] = (char)u;
+        } else if (u < 0x800) {
+            out[n++] = (char)(0xc0 | u >> 6);
+            out[n++] = (char)(0x80 | (u & 0x3f));
+        } else if (u >= 0xd800 && u <= 0xdfff) {
+            free(out);
+            return NULL;
+        } else {
+            out[n++] = (char)(0xe0 | u >> 12);
+            out[n++] = (char)(0x80 | (u >> 6 & 0x3f));
+            out[n++] = (char)(0x80 | (u & 0x3f));
+        }
+    }
+    out[n] = '\0';
+    return out;
 }
 
 /* The name at name_offset (a chunk name-table entry: next, hash, length, UTF-16, NUL) in out;
@@ -171,6 +225,17 @@ static bool piece_text(const struct walk *w, const struct piece *p, char *out)
     }
     return p->type == TYPE_STRING &&
            ascii_text(w->c, p->start, p->size / 2, out, TEXT_MAX_UNITS + 1);
+}
+
+/* A string piece as libevtx's getters give it (owned), "" for a NULL substitution; NULL for
+ * any other type (libevtx formats those its own way) or text it converts wrongly. */
+static char *piece_utf8(const struct walk *w, const struct piece *p)
+{
+    if (!p->is_value && p->type == TYPE_NULL)
+        return cs_strdup("");
+    if (p->type != TYPE_STRING || p->size % 2 != 0)
+        return NULL;
+    return utf8_text(w->c, p->start, p->size / 2);
 }
 
 /*
@@ -252,10 +317,26 @@ static bool read_pieces(struct walk *w, const struct values *v, uint32_t *pos, u
 static bool walk_element(struct walk *w, const struct values *v, uint32_t *pos, uint32_t end,
                          int depth);
 
+/* The Provider's Name or EventSourceName attribute, for the full read: the first of each. */
+static void take_provider(struct walk *w, const char *name, const struct wanted *value)
+{
+    bool is_name = strcmp(name, "Name") == 0;
+    if (!is_name && strcmp(name, "EventSourceName") != 0)
+        return;
+    char **slot = is_name ? &w->r->provider : &w->source_name;
+    if (*slot)
+        return;
+    if (value->count != 1 || value->empty_optional ||
+        (*slot = piece_utf8(w, &value->first)) == NULL)
+        w->r_failed = true;
+}
+
 /* What an attribute of element says, when it is one of the wanted values. */
-static bool take_attribute(struct walk *w, const char *element, const char *name,
+static bool take_attribute(struct walk *w, const char *element, enum role role, const char *name,
                            const struct wanted *value, char **data_name)
 {
+    if (role == ROLE_PROVIDER)
+        take_provider(w, name, value);
     if (value->empty_optional &&
         ((strcmp(element, "TimeCreated") == 0 && strcmp(name, "SystemTime") == 0) ||
          (strcmp(element, "Data") == 0 && w->event_data == EVENT_DATA_INSIDE)))
@@ -284,7 +365,7 @@ static bool take_attribute(struct walk *w, const char *element, const char *name
 
 /* The attributes after an open-start token with the attribute-list bit. */
 static bool walk_attributes(struct walk *w, const struct values *v, uint32_t *pos, uint32_t end,
-                            int depth, const char *element, char **data_name)
+                            int depth, const char *element, enum role role, char **data_name)
 {
     const uint8_t *c = w->c;
     while (*pos < end && (c[*pos] & (uint8_t)~TOKEN_MORE_BITS) == TOKEN_ATTRIBUTE) {
@@ -295,15 +376,55 @@ static bool walk_attributes(struct walk *w, const struct values *v, uint32_t *po
         char name[NAME_MAX_UNITS + 1];
         struct wanted value = {0};
         if (!read_name(c, name_offset, pos, name) || !read_pieces(w, v, pos, end, depth, &value) ||
-            !take_attribute(w, element, name, &value, data_name))
+            !take_attribute(w, element, role, name, &value, data_name))
             return false;
     }
     return *pos < end;
 }
 
-/* The text of an element that is one of the wanted values. */
-static bool take_content(struct walk *w, const char *element, const struct wanted *content)
+/* Appends one EventData string of the full read (taken), or gives the full read up. */
+static void add_value(struct walk *w, char *text)
 {
+    struct binxml_record *r = w->r;
+    if (text == NULL || r->value_count == MAX_DATA_VALUES) {
+        free(text);
+        w->r_failed = true;
+        return;
+    }
+    r->values = cs_xrealloc(r->values, (r->value_count + 1) * sizeof(char *));
+    r->values[r->value_count++] = text;
+}
+
+/* The text of a Level, Computer or Data element, for the full read: one piece of the types
+ * libevtx's getters give as they are, else the full read gives up. */
+static void take_full_content(struct walk *w, enum role role, const struct wanted *content)
+{
+    if (content->empty_optional || content->count > 1 ||
+        (content->count == 0 && role != ROLE_DATA_VALUE)) {
+        w->r_failed = true;
+        return;
+    }
+    const struct piece *p = &content->first;
+    if (role == ROLE_LEVEL) {
+        if (p->is_value || p->type != TYPE_UINT8 || p->size != 1)
+            w->r_failed = true;
+        else
+            w->r->level = w->c[p->start];
+    } else if (role == ROLE_COMPUTER) {
+        free(w->r->fields.computer);
+        if ((w->r->fields.computer = piece_utf8(w, p)) == NULL)
+            w->r_failed = true;
+    } else if (role == ROLE_DATA_VALUE) {
+        add_value(w, content->count == 0 ? cs_strdup("") : piece_utf8(w, p));
+    }
+}
+
+/* The text of an element that is one of the wanted values. */
+static bool take_content(struct walk *w, const char *element, enum role role,
+                         const struct wanted *content)
+{
+    if (w->r && role != ROLE_NONE && role != ROLE_PROVIDER && role != ROLE_SYSTEM)
+        take_full_content(w, role, content);
     bool event_id = strcmp(element, "EventID") == 0 && !w->has_event_id;
     bool record_id = strcmp(element, "EventRecordID") == 0 && !w->seen_record_id;
     bool channel = strcmp(element, "Channel") == 0 && !w->seen_channel;
@@ -353,7 +474,7 @@ static void count_data(struct walk *w, char *name)
 
 /* The content of an element, up to and including its end token. */
 static bool walk_content(struct walk *w, const struct values *v, uint32_t *pos, uint32_t end,
-                         int depth, const char *element)
+                         int depth, const char *element, enum role role)
 {
     const uint8_t *c = w->c;
     struct wanted content = {0};
@@ -363,7 +484,7 @@ static bool walk_content(struct walk *w, const struct values *v, uint32_t *pos, 
         uint8_t token = c[*pos] & (uint8_t)~TOKEN_MORE_BITS;
         if (token == TOKEN_END_ELEMENT) {
             *pos += 1;
-            return take_content(w, element, &content);
+            return take_content(w, element, role, &content);
         }
         if (token == TOKEN_OPEN_START) {
             if (!walk_element(w, v, pos, end, depth + 1))
@@ -380,6 +501,79 @@ static bool walk_content(struct walk *w, const struct values *v, uint32_t *pos, 
     }
 }
 
+/* Which of libevtx's getters would read the element at level (its parents, the root being 0),
+ * for the full read; also notes EventData shapes libevtx would read otherwise. */
+static enum role full_read_role(struct walk *w, const char *element, int level)
+{
+    if (w->event_data == EVENT_DATA_INSIDE && level > w->event_data_level) {
+        if (level > w->event_data_level + 1) {
+            w->r_failed = true; /* libevtx would take the leaves of a nested element */
+            return ROLE_NONE;
+        }
+        if (strcmp(element, "Data") != 0) {
+            w->data_after_other = true; /* <Binary>: a string to libevtx, not to crashsig */
+            return ROLE_NONE;
+        }
+        if (w->data_after_other)
+            w->r_failed = true; /* libevtx's strings would not line up with the Data */
+        return ROLE_DATA_VALUE;
+    }
+    if (level == 1 && !w->seen_system && strcmp(element, "System") == 0) {
+        w->seen_system = true;
+        return ROLE_SYSTEM;
+    }
+    if (!w->in_system || level != 2)
+        return ROLE_NONE;
+    if (!w->seen_provider && strcmp(element, "Provider") == 0) {
+        w->seen_provider = true;
+        return ROLE_PROVIDER;
+    }
+    if (!w->seen_level && strcmp(element, "Level") == 0) {
+        w->seen_level = true;
+        return ROLE_LEVEL;
+    }
+    if (!w->seen_computer && strcmp(element, "Computer") == 0) {
+        w->seen_computer = true;
+        return ROLE_COMPUTER;
+    }
+    return ROLE_NONE;
+}
+
+/* The element's attributes, then its content or its close-empty token. */
+static bool walk_element_body(struct walk *w, const struct values *v, uint32_t *pos, uint32_t end,
+                              int depth, const char *element, enum role role, bool has_attributes,
+                              bool is_data)
+{
+    const uint8_t *c = w->c;
+    char *data_name = NULL;
+    if (has_attributes) {
+        *pos += 4; /* the attribute list's size */
+        if (!walk_attributes(w, v, pos, end, depth, element, role, &data_name)) {
+            free(data_name);
+            return false;
+        }
+    }
+    if (is_data)
+        count_data(w, data_name);
+    else
+        free(data_name);
+    if (*pos >= end)
+        return false;
+    if (c[*pos] == TOKEN_CLOSE_EMPTY) {
+        *pos += 1;
+        if (role == ROLE_DATA_VALUE)
+            add_value(w, cs_strdup(""));
+        else if (role == ROLE_LEVEL || role == ROLE_COMPUTER)
+            w->r_failed = true;
+        return true;
+    }
+    if (c[*pos] == TOKEN_CLOSE_START) {
+        *pos += 1;
+        return walk_content(w, v, pos, end, depth, element, role);
+    }
+    return false;
+}
+
 static bool walk_element(struct walk *w, const struct values *v, uint32_t *pos, uint32_t end,
                          int depth)
 {
@@ -394,37 +588,25 @@ static bool walk_element(struct walk *w, const struct values *v, uint32_t *pos, 
     char element[NAME_MAX_UNITS + 1];
     if (!read_name(c, name_offset, pos, element))
         return false;
+    int level = w->level;
+    enum role role = w->r ? full_read_role(w, element, level) : ROLE_NONE;
     bool is_event_data = strcmp(element, "EventData") == 0 && w->event_data == EVENT_DATA_NOT_SEEN;
     bool is_data = strcmp(element, "Data") == 0 && w->event_data == EVENT_DATA_INSIDE;
     if (is_event_data) {
         w->event_data = EVENT_DATA_INSIDE;
+        w->event_data_level = level;
+        if (level != 1)
+            w->r_failed = true; /* libevtx looks for EventData under the root only */
         if (w->f)
             w->f->data_count = 0;
     }
-    char *data_name = NULL;
-    if (has_attributes) {
-        *pos += 4; /* the attribute list's size */
-        if (!walk_attributes(w, v, pos, end, depth, element, &data_name)) {
-            free(data_name);
-            return false;
-        }
-    }
-    if (is_data)
-        count_data(w, data_name);
-    else
-        free(data_name);
-    if (*pos >= end)
-        return false;
-    bool ok;
-    if (c[*pos] == TOKEN_CLOSE_EMPTY) {
-        *pos += 1;
-        ok = true;
-    } else if (c[*pos] == TOKEN_CLOSE_START) {
-        *pos += 1;
-        ok = walk_content(w, v, pos, end, depth, element);
-    } else {
-        ok = false;
-    }
+    if (role == ROLE_SYSTEM)
+        w->in_system = true;
+    w->level++;
+    bool ok = walk_element_body(w, v, pos, end, depth, element, role, has_attributes, is_data);
+    w->level--;
+    if (role == ROLE_SYSTEM)
+        w->in_system = false;
     if (is_event_data)
         w->event_data = EVENT_DATA_DONE;
     return ok;
@@ -477,6 +659,18 @@ static bool walk_instance(struct walk *w, uint32_t pos, uint32_t end, int depth)
     return ok;
 }
 
+/* The walk over the record at offset in the chunk, with its record header checked. */
+static bool walk_record(struct walk *w, uint32_t offset)
+{
+    const uint8_t *chunk = w->c;
+    if (!in_chunk(offset, 28) || memcmp(chunk + offset, "\x2a\x2a\x00\x00", 4) != 0)
+        return false;
+    uint32_t size = le32(chunk + offset + 4);
+    if (size < 28 || !in_chunk(offset, size))
+        return false;
+    return walk_instance(w, offset + 24, offset + size - 4, 0);
+}
+
 bool reader_binxml_fields(const uint8_t *chunk, uint32_t offset, uint32_t *event_id,
                           struct xml_fields *fields)
 {
@@ -484,13 +678,8 @@ bool reader_binxml_fields(const uint8_t *chunk, uint32_t offset, uint32_t *event
         memset(fields, 0, sizeof(*fields));
         fields->data_count = -1;
     }
-    if (!in_chunk(offset, 28) || memcmp(chunk + offset, "\x2a\x2a\x00\x00", 4) != 0)
-        return false;
-    uint32_t size = le32(chunk + offset + 4);
-    if (size < 28 || !in_chunk(offset, size))
-        return false;
     struct walk w = {.c = chunk, .f = fields};
-    bool ok = walk_instance(&w, offset + 24, offset + size - 4, 0);
+    bool ok = walk_record(&w, offset);
     if (w.has_event_id)
         *event_id = w.event_id;
     if (fields == NULL)
@@ -501,4 +690,39 @@ bool reader_binxml_fields(const uint8_t *chunk, uint32_t offset, uint32_t *event
         return false;
     }
     return true;
+}
+
+bool reader_binxml_record(const uint8_t *chunk, uint32_t offset, struct binxml_record *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->fields.data_count = -1;
+    struct walk w = {.c = chunk, .f = &out->fields, .r = out};
+    bool ok = walk_record(&w, offset) && w.has_event_id && !w.r_failed && w.seen_level &&
+              out->fields.computer && out->provider && out->fields.data_count >= 0 &&
+              (size_t)out->fields.data_count == out->value_count;
+    if (w.source_name) { /* libevtx's source name: EventSourceName when there is one */
+        free(out->provider);
+        out->provider = w.source_name;
+    }
+    if (!ok) {
+        binxml_record_free(out);
+        return false;
+    }
+    out->event_id = w.event_id;
+    out->identifier = le64(chunk + offset + 8);
+    out->written_time = le64(chunk + offset + 16);
+    return true;
+}
+
+void binxml_record_free(struct binxml_record *r)
+{
+    xml_fields_free(&r->fields);
+    r->fields.data_count = -1;
+    for (size_t i = 0; i < r->value_count; i++)
+        free(r->values[i]);
+    free(r->values);
+    free(r->provider);
+    r->values = NULL;
+    r->value_count = 0;
+    r->provider = NULL;
 }

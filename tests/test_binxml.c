@@ -1,11 +1,13 @@
 /*
- * test_binxml.c - src/reader_binxml.c against libevtx's XML rendering, on every record of every
- * fixture and of every real Windows log of the corpus (when present): whenever the BinXML read
- * says it read a record, its EventID, TimeCreated, EventRecordID, Channel, EventData count and
- * Data names must be exactly what xml_fields_extract finds in libevtx's XML of that record.
- * Also checks that it reads most fixture records (else the speed-up would be lost silently), and
- * that
- * hostile bytes never make it read outside the chunk (the sanitizer build runs this too).
+ * test_binxml.c - src/reader_binxml.c against libevtx, on every record of every fixture and of
+ * every real Windows log of the corpus (when present): whenever the BinXML read says it read a
+ * record, its EventID, TimeCreated, EventRecordID, Channel, EventData count and Data names must
+ * be exactly what xml_fields_extract finds in libevtx's XML of that record; whenever the full
+ * read (reader_binxml_record) says it read one, also its record identifier, written time,
+ * level, provider, computer and every EventData string must be exactly what libevtx's getters
+ * give.  Also checks that both read every fixture record (else the speed-up would be lost
+ * silently), and that hostile bytes never make them read outside the chunk (the sanitizer
+ * build runs this too).
  *
  * Not for: the reader's results as a whole (test_reader, test_paths compare the read modes).
  */
@@ -29,8 +31,94 @@
 #include "xml_fields.h"
 
 struct tally {
-    size_t records, read, mismatches;
+    size_t records, read, whole, mismatches;
 };
+
+static bool same_fields(const struct xml_fields *got, const struct xml_fields *want)
+{
+    const char *wc = want->channel ? want->channel : "", *gc = got->channel ? got->channel : "";
+    bool same = got->time_created == want->time_created &&
+                got->has_event_record_id == want->has_event_record_id &&
+                got->event_record_id == want->event_record_id && strcmp(wc, gc) == 0 &&
+                got->data_count == want->data_count && got->has_names == want->has_names &&
+                got->name_count == want->name_count;
+    for (size_t i = 0; same && i < got->name_count; i++)
+        same = (got->names[i] == NULL) == (want->names[i] == NULL) &&
+               (got->names[i] == NULL || strcmp(got->names[i], want->names[i]) == 0);
+    return same;
+}
+
+typedef int (*utf8_size_fn)(libevtx_record_t *, size_t *, libevtx_error_t **);
+typedef int (*utf8_get_fn)(libevtx_record_t *, uint8_t *, size_t, libevtx_error_t **);
+
+/* A UTF-8 value through a libevtx getter pair, "" when it has none (as evtx_record.c reads). */
+static char *libevtx_text(libevtx_record_t *record, utf8_size_fn size_fn, utf8_get_fn get_fn)
+{
+    libevtx_error_t *error = NULL;
+    size_t size = 0;
+    char *text = NULL;
+    if (size_fn(record, &size, &error) == 1 && size > 0) {
+        text = calloc(1, size + 1);
+        if (get_fn(record, (uint8_t *)text, size, &error) != 1)
+            text[0] = '\0';
+    }
+    libevtx_error_free(&error);
+    return text ? text : strdup("");
+}
+
+static char *libevtx_string(libevtx_record_t *record, int index)
+{
+    libevtx_error_t *error = NULL;
+    size_t size = 0;
+    char *text = NULL;
+    if (libevtx_record_get_utf8_string_size(record, index, &size, &error) == 1 && size > 0) {
+        text = calloc(1, size + 1);
+        if (libevtx_record_get_utf8_string(record, index, (uint8_t *)text, size, &error) != 1)
+            text[0] = '\0';
+    }
+    libevtx_error_free(&error);
+    return text ? text : strdup("");
+}
+
+static bool same_text(const char *what, char *libevtx, const char *got)
+{
+    bool same = strcmp(libevtx, got) == 0;
+    if (!same)
+        print_message("%s: libevtx \"%.200s\", BinXML \"%.200s\"\n", what, libevtx, got);
+    free(libevtx);
+    return same;
+}
+
+/* The full read, when it succeeds, gives what libevtx's getters give. */
+static bool same_as_getters(libevtx_record_t *record, const struct binxml_record *r,
+                            const struct xml_fields *want)
+{
+    libevtx_error_t *error = NULL;
+    uint64_t identifier = 0, written = 0;
+    uint32_t event_id = 0;
+    uint8_t level = 0;
+    int strings = 0;
+    bool same = libevtx_record_get_identifier(record, &identifier, &error) == 1 &&
+                libevtx_record_get_written_time(record, &written, &error) == 1 &&
+                libevtx_record_get_event_identifier(record, &event_id, &error) == 1 &&
+                libevtx_record_get_event_level(record, &level, &error) == 1 &&
+                libevtx_record_get_number_of_strings(record, &strings, &error) == 1;
+    libevtx_error_free(&error);
+    same = same && identifier == r->identifier && written == r->written_time &&
+           (event_id & 0xffff) == (r->event_id & 0xffff) && level == r->level &&
+           (size_t)strings >= r->value_count && same_fields(&r->fields, want);
+    same = same && same_text("provider",
+                             libevtx_text(record, libevtx_record_get_utf8_source_name_size,
+                                          libevtx_record_get_utf8_source_name),
+                             r->provider);
+    same = same && same_text("computer",
+                             libevtx_text(record, libevtx_record_get_utf8_computer_name_size,
+                                          libevtx_record_get_utf8_computer_name),
+                             r->fields.computer);
+    for (size_t i = 0; same && i < r->value_count; i++)
+        same = same_text("string", libevtx_string(record, (int)i), r->values[i]);
+    return same;
+}
 
 /* One record: the BinXML read, if it succeeds, says what the XML says. */
 static void compare_record(const char *path, int index, libevtx_record_t *record,
@@ -60,21 +148,22 @@ static void compare_record(const char *path, int index, libevtx_record_t *record
     }
     if (reader_binxml_fields(chunk, offset, &binxml_id, &got)) {
         t->read++;
-        const char *wc = want.channel ? want.channel : "", *gc = got.channel ? got.channel : "";
-        bool same = got.time_created == want.time_created &&
-                    got.has_event_record_id == want.has_event_record_id &&
-                    got.event_record_id == want.event_record_id && strcmp(wc, gc) == 0 &&
-                    got.data_count == want.data_count && got.has_names == want.has_names &&
-                    got.name_count == want.name_count && binxml_id == id_only;
-        for (size_t i = 0; same && i < got.name_count; i++)
-            same = (got.names[i] == NULL) == (want.names[i] == NULL) &&
-                   (got.names[i] == NULL || strcmp(got.names[i], want.names[i]) == 0);
-        if (!same) {
+        if (!same_fields(&got, &want) || binxml_id != id_only) {
             t->mismatches++;
             print_message("%s record %d: the BinXML read differs from the XML:\n%.2000s\n", path,
                           index, xml_text);
         }
         xml_fields_free(&got);
+    }
+    struct binxml_record whole;
+    if (reader_binxml_record(chunk, offset, &whole)) {
+        t->whole++;
+        if (!same_as_getters(record, &whole, &want)) {
+            t->mismatches++;
+            print_message("%s record %d: the full BinXML read differs from libevtx:\n%.2000s\n",
+                          path, index, xml_text);
+        }
+        binxml_record_free(&whole);
     }
     xml_fields_free(&want);
     free(xml_text);
@@ -148,11 +237,12 @@ static void test_fixtures(void **state)
     (void)state;
     struct tally t = {0};
     compare_folder(SOURCE_DIR "/fixtures", &t);
-    print_message("fixtures: %zu records, %zu read from BinXML, %zu mismatches\n", t.records,
-                  t.read, t.mismatches);
+    print_message("fixtures: %zu records, %zu read from BinXML, %zu whole, %zu mismatches\n",
+                  t.records, t.read, t.whole, t.mismatches);
     assert_int_equal(t.mismatches, 0);
     assert_true(t.records > 1000);
     assert_int_equal(t.read, t.records); /* the writer writes what Windows writes */
+    assert_int_equal(t.whole, t.records);
 }
 
 static void test_corpus(void **state)
@@ -164,8 +254,8 @@ static void test_corpus(void **state)
         corpus_missing();
         return;
     }
-    print_message("corpus: %zu records, %zu read from BinXML, %zu mismatches\n", t.records, t.read,
-                  t.mismatches);
+    print_message("corpus: %zu records, %zu read from BinXML, %zu whole, %zu mismatches\n",
+                  t.records, t.read, t.whole, t.mismatches);
     assert_int_equal(t.mismatches, 0);
     /* Real logs use shapes the read leaves to libevtx more often (non-ASCII text, empty
      * optional values in EventData, string arrays): about one record in five is read. */
@@ -191,6 +281,9 @@ static void test_hostile_bytes(void **state)
             struct xml_fields f;
             if (reader_binxml_fields(chunk, 512, &id, &f))
                 xml_fields_free(&f);
+            struct binxml_record whole;
+            if (reader_binxml_record(chunk, 512, &whole))
+                binxml_record_free(&whole);
             reader_binxml_fields(chunk, 512, &id, NULL);
             chunk[at] ^= (uint8_t)(1u << bit);
         }

@@ -380,12 +380,15 @@ static void scan_carried_events(struct event_dispatch *dispatch, const struct sc
 static int classify_all(const struct catalog *catalog, struct incident_list *incidents,
                         struct cs_error *err)
 {
-    for (size_t i = 0; i < incidents->count; i++) {
-        if (catalog_classify(catalog, &incidents->items[i], err) != 0)
-            return -1;
-        incident_fingerprint(&incidents->items[i]);
+    struct classify_memo *memo = classify_memo_new();
+    int rc = 0;
+    for (size_t i = 0; i < incidents->count && rc == 0; i++) {
+        rc = catalog_classify_memo(catalog, memo, &incidents->items[i], err);
+        if (rc == 0)
+            incident_fingerprint(&incidents->items[i]);
     }
-    return 0;
+    classify_memo_free(memo);
+    return rc;
 }
 
 int scan_run(const struct scan_options *options, const char *const *paths, size_t path_count,

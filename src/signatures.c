@@ -824,3 +824,96 @@ int catalog_classify(const struct catalog *catalog, struct incident *incident, s
                  incident_application(incident));
     return -1;
 }
+
+/* ---- classifying many incidents ---------------------------------------------------------- */
+
+/* Remembered results; a key's slot is its hash modulo this, the newest result wins. */
+#define MEMO_SLOTS 256
+
+/* Everything catalog_classify reads of an incident. */
+struct classify_key {
+    const struct dotnet_crash *crash;
+    bool has_fault, has_code;
+    uint32_t code;
+    const char *module, *application; /* borrowed from the incident */
+    int iis_origin;                   /* -1 without IIS evidence */
+};
+
+struct classify_result {
+    bool used;
+    struct classify_key key;
+    const struct signature *signature;
+    enum severity severity;
+    uint8_t matched_count;
+    struct incident_frame_place matched[INCIDENT_MAX_MATCHED_FRAMES];
+};
+
+struct classify_memo {
+    struct classify_result slots[MEMO_SLOTS];
+};
+
+struct classify_memo *classify_memo_new(void)
+{
+    return cs_xcalloc(1, sizeof(struct classify_memo));
+}
+
+void classify_memo_free(struct classify_memo *memo)
+{
+    free(memo);
+}
+
+static struct classify_key classify_key_of(const struct incident *incident)
+{
+    const struct app_error *fault = incident->app_error ? &incident->app_error->fault : NULL;
+    return (struct classify_key){
+        .crash = incident->dotnet ? incident->dotnet->crash : NULL,
+        .has_fault = fault != NULL,
+        .has_code = fault && fault->has_exception_code,
+        .code = fault && fault->has_exception_code ? fault->exception_code : 0,
+        .module = fault ? fault->module_name : NULL,
+        .application = incident_application(incident),
+        .iis_origin = incident->iis ? (int)incident->iis->origin : -1,
+    };
+}
+
+static bool same_text(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static bool same_key(const struct classify_key *a, const struct classify_key *b)
+{
+    return a->crash == b->crash && a->has_fault == b->has_fault && a->has_code == b->has_code &&
+           a->code == b->code && a->iis_origin == b->iis_origin &&
+           same_text(a->module, b->module) && same_text(a->application, b->application);
+}
+
+static size_t classify_slot(const struct classify_key *key)
+{
+    uint64_t h = CS_FNV64_OFFSET_BASIS ^ (uint64_t)(uintptr_t)key->crash;
+    h = (h ^ key->code) * 0x100000001b3ull;
+    h = (h ^ (uint64_t)(key->iis_origin + 1)) * 0x100000001b3ull;
+    h = cs_fnv1a_text(h, key->module ? key->module : "");
+    h = cs_fnv1a_text(h, key->application ? key->application : "");
+    return (size_t)(h % MEMO_SLOTS);
+}
+
+int catalog_classify_memo(const struct catalog *catalog, struct classify_memo *memo,
+                          struct incident *incident, struct cs_error *err)
+{
+    struct classify_key key = classify_key_of(incident);
+    struct classify_result *slot = &memo->slots[classify_slot(&key)];
+    if (slot->used && same_key(&slot->key, &key)) {
+        incident->signature = slot->signature;
+        incident->severity = slot->severity;
+        incident->matched_count = slot->matched_count;
+        memcpy(incident->matched, slot->matched, sizeof(incident->matched));
+        return 0;
+    }
+    if (catalog_classify(catalog, incident, err) != 0)
+        return -1;
+    *slot = (struct classify_result){
+        true, key, incident->signature, incident->severity, incident->matched_count, {{0, 0}}};
+    memcpy(slot->matched, incident->matched, sizeof(slot->matched));
+    return 0;
+}

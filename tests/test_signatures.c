@@ -825,6 +825,63 @@ static void test_severity_for_application(void **state)
     catalog_free(catalog);
 }
 
+/* The memo gives every incident what catalog_classify gives it, though incidents share one
+ * crash and differ only in what else the rules read (application, code, module); and those
+ * differences do change the result, so a memo that ignored them would fail here. */
+static void test_memo_same_as_classify(void **state)
+{
+    struct dotnet_event *seed = new_dotnet("", DOTNET_KIND_UNHANDLED_EXCEPTION);
+    add_exception(seed, "System.InvalidOperationException", SEED_FRAMES);
+    struct dotnet_event *plain = new_dotnet("", DOTNET_KIND_UNHANDLED_EXCEPTION);
+    add_exception(plain, "System.InvalidOperationException", MAIN_THREAD_FRAMES);
+    static const struct {
+        int crash; /* 0 seed, 1 plain, 2 none */
+        const char *application, *module;
+        uint32_t code;
+    } cases[] = {
+        {0, "w3wp.exe", "KERNELBASE.dll", 0xe0434352u},
+        {0, "MyService.exe", "KERNELBASE.dll", 0xe0434352u},
+        {0, "w3wp.exe", "clr.dll", 0xc0000005u},
+        {0, "w3wp.exe", "KERNELBASE.dll", 0xe0434352u},
+        {1, "w3wp.exe", "KERNELBASE.dll", 0xe0434352u},
+        {2, "w3wp.exe", "ntdll.dll", 0xc00000fdu},
+        {2, "w3wp.exe", "ntdll.dll", 0xc0000005u},
+        {0, "MyService.exe", "KERNELBASE.dll", 0xe0434352u},
+    };
+    struct classify_memo *memo = classify_memo_new();
+    const struct signature *first_sig = NULL;
+    enum severity first_severity = SEVERITY_NONE;
+    bool seed_results_differ = false;
+    for (size_t round = 0; round < 2; round++) {
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+            struct incident incident = {0};
+            incident.dotnet = cases[i].crash == 0 ? seed : cases[i].crash == 1 ? plain : NULL;
+            incident.app_error =
+                new_app_error(cases[i].application, cases[i].code, cases[i].module);
+            struct cs_error err = {{0}};
+            assert_int_equal(catalog_classify_memo(*state, memo, &incident, &err), 0);
+            struct incident fresh = incident;
+            assert_int_equal(catalog_classify(*state, &fresh, &err), 0);
+            assert_ptr_equal(incident.signature, fresh.signature);
+            assert_int_equal(incident.severity, fresh.severity);
+            assert_int_equal(incident.matched_count, fresh.matched_count);
+            assert_memory_equal(incident.matched, fresh.matched, sizeof(incident.matched));
+            if (cases[i].crash == 0 && first_sig == NULL) {
+                first_sig = fresh.signature;
+                first_severity = fresh.severity;
+            } else if (cases[i].crash == 0) {
+                seed_results_differ |=
+                    fresh.signature != first_sig || fresh.severity != first_severity;
+            }
+            app_error_event_free(incident.app_error);
+        }
+    }
+    assert_true(seed_results_differ);
+    classify_memo_free(memo);
+    dotnet_event_free(seed);
+    dotnet_event_free(plain);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -840,6 +897,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_builtin_catalog_order, load_builtin, free_catalog),
         cmocka_unit_test_setup_teardown(test_seed_in_iis_is_async_void_critical, load_builtin,
                                         free_catalog),
+        cmocka_unit_test_setup_teardown(test_memo_same_as_classify, load_builtin, free_catalog),
         cmocka_unit_test_setup_teardown(test_native_exception_in_dotnet_process, load_builtin,
                                         free_catalog),
         cmocka_unit_test_setup_teardown(test_seed_outside_iis_is_high, load_builtin, free_catalog),

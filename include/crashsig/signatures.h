@@ -52,4 +52,20 @@ const char *signature_override_at(const struct signature *sig, size_t index,
 int catalog_classify(const struct catalog *catalog, struct incident *incident,
                      struct cs_error *err);
 
+/*
+ * Classifying many incidents: those whose classification inputs are the same - the same
+ * parsed crash (by pointer: the events of one .NET text share one, dotnet_crash.h), exception
+ * code, faulting module, application and IIS origin - get the first one's result without
+ * matching the catalog's frame globs again; a crash loop's 100,000 incidents are a few
+ * distinct crashes.  A memo borrows the incidents' strings: use it only while the incidents
+ * it has seen are alive and unchanged, and with one catalog.
+ */
+struct classify_memo;
+
+struct classify_memo *classify_memo_new(void);
+void classify_memo_free(struct classify_memo *memo);
+/* catalog_classify, remembering results in memo and reusing them. */
+int catalog_classify_memo(const struct catalog *catalog, struct classify_memo *memo,
+                          struct incident *incident, struct cs_error *err);
+
 #endif

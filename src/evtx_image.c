@@ -33,6 +33,7 @@ struct evtx_image {
     size_t chunks;
     size_t live_chunks; /* the first live_chunks are listed as records, the rest recovered */
     uint64_t index[IMAGE_CHUNKS];
+    bool intact[IMAGE_CHUNKS]; /* no chunk_damage: its records area is as it was written */
     uint32_t live_count[IMAGE_CHUNKS], slack_count[IMAGE_CHUNKS];
     uint16_t *live_offset[IMAGE_CHUNKS], *slack_offset[IMAGE_CHUNKS];
     bool *live_wanted[IMAGE_CHUNKS], *slack_wanted[IMAGE_CHUNKS];
@@ -111,7 +112,7 @@ static void parse_image_list(struct evtx_image *im, bool recovered)
                     continue;
                 im->range->parsed_records++;
                 const uint8_t *chunk = im->data + EVTX_FILE_HEADER_SIZE + j * EVTX_CHUNK_SIZE;
-                struct evtx_record_bytes bytes = {chunk, offset[k]};
+                struct evtx_record_bytes bytes = {chunk, offset[k], !slack && im->intact[j]};
                 if (evtx_record_visit(im->walk, recovered, base + (int)k, &bytes))
                     continue;
                 reader_range_note_unreadable(im->range, im->index[j],
@@ -212,6 +213,7 @@ int evtx_image_add(struct evtx_image *im, const struct evtx_image_chunk *chunk,
     size_t j = im->chunks++;
     im->live_chunks += chunk->live;
     im->index[j] = chunk->index;
+    im->intact[j] = facts->damage == 0;
     im->live_count[j] = facts->live_count;
     im->slack_count[j] = facts->slack_count;
     uint8_t *copy = im->data + EVTX_FILE_HEADER_SIZE + j * EVTX_CHUNK_SIZE;

@@ -223,8 +223,11 @@ static void visit_binxml_record(struct evtx_record_walk *w, bool recovered, stru
 int evtx_record_visit(struct evtx_record_walk *w, bool recovered, int index,
                       const struct evtx_record_bytes *bytes)
 {
+    /* Only bytes the chunk's CRCs vouch for: a record of a damaged chunk or of slack space
+     * may be one libevtx refuses (its checks are finer than the BinXML walk's), and then it
+     * must be reported unreadable as the whole-file read reports it. */
     struct binxml_record whole;
-    if (bytes && reader_binxml_record(bytes->chunk, bytes->offset, &whole)) {
+    if (bytes && bytes->checked && reader_binxml_record(bytes->chunk, bytes->offset, &whole)) {
         visit_binxml_record(w, recovered, &whole);
         binxml_record_free(&whole);
         return 1;
@@ -253,7 +256,7 @@ int evtx_record_visit(struct evtx_record_walk *w, bool recovered, int index,
         if (read != 0 && bytes == NULL && w->locate) {
             /* libevtx cannot render it: read its BinXML, as the selected-chunk read does */
             uint8_t *chunk = cs_xmalloc(EVTX_CHUNK_SIZE);
-            struct evtx_record_bytes located = {chunk, 0};
+            struct evtx_record_bytes located = {chunk, 0, false};
             if (w->locate(w->locate_ctx, recovered, index, chunk, &located.offset)) {
                 event_free(&ev);
                 ev = (struct event){

@@ -34,17 +34,21 @@ struct evtx_record_walk {
 };
 
 /* Where a record's bytes are, when the caller knows (the selected-chunk read): its chunk
- * (EVTX_CHUNK_SIZE bytes the prefilter walked) and its offset in it. */
+ * (EVTX_CHUNK_SIZE bytes the prefilter walked) and its offset in it.  checked: the record
+ * lies in the chunk's event records area and the chunk's CRCs and numbers are right (no
+ * chunk_damage), so its bytes are as they were written. */
 struct evtx_record_bytes {
     const uint8_t *chunk;
     uint32_t offset;
+    bool checked;
 };
 
 /* Looks at the index-th record of libevtx's records list (recovered false) or recovered
  * records list, and hands it to on_event when the filter keeps it.  With bytes (else NULL),
  * TimeCreated, EventRecordID, Channel and the Data names are read from the record's BinXML
- * (reader_binxml.h) instead of its XML rendering when they can be.  Returns 1 when the record
- * was examined, 0 when libevtx could not read it. */
+ * (reader_binxml.h) instead of its XML rendering when they can be; with checked bytes the
+ * whole record is, when it has the shape Windows writes, and libevtx does not parse it.
+ * Returns 1 when the record was examined, 0 when libevtx could not read it. */
 int evtx_record_visit(struct evtx_record_walk *w, bool recovered, int index,
                       const struct evtx_record_bytes *bytes);
 

@@ -37,6 +37,7 @@ struct evtx_image {
     uint32_t live_count[IMAGE_CHUNKS], slack_count[IMAGE_CHUNKS];
     uint16_t *live_offset[IMAGE_CHUNKS], *slack_offset[IMAGE_CHUNKS];
     bool *live_wanted[IMAGE_CHUNKS], *slack_wanted[IMAGE_CHUNKS];
+    bool *live_counted[IMAGE_CHUNKS], *slack_counted[IMAGE_CHUNKS]; /* evtx_image_chunk's */
 };
 
 struct evtx_image *evtx_image_new(const struct prefilter *pf, const uint8_t *file_header,
@@ -53,6 +54,8 @@ struct evtx_image *evtx_image_new(const struct prefilter *pf, const uint8_t *fil
         im->slack_offset[i] = cs_xmalloc(EVTX_MAX_CHUNK_RECORDS * sizeof(uint16_t));
         im->live_wanted[i] = cs_xmalloc(EVTX_MAX_CHUNK_RECORDS * sizeof(bool));
         im->slack_wanted[i] = cs_xmalloc(EVTX_MAX_CHUNK_RECORDS * sizeof(bool));
+        im->live_counted[i] = cs_xmalloc(EVTX_MAX_CHUNK_RECORDS * sizeof(bool));
+        im->slack_counted[i] = cs_xmalloc(EVTX_MAX_CHUNK_RECORDS * sizeof(bool));
     }
     return im;
 }
@@ -67,6 +70,8 @@ void evtx_image_free(struct evtx_image *im)
         free(im->slack_offset[i]);
         free(im->live_wanted[i]);
         free(im->slack_wanted[i]);
+        free(im->live_counted[i]);
+        free(im->slack_counted[i]);
     }
     free(im);
 }
@@ -106,6 +111,7 @@ static void parse_image_list(struct evtx_image *im, bool recovered)
                 continue;
             uint32_t n = slack ? im->slack_count[j] : im->live_count[j];
             const bool *wanted = slack ? im->slack_wanted[j] : im->live_wanted[j];
+            const bool *counted = slack ? im->slack_counted[j] : im->live_counted[j];
             const uint16_t *offset = slack ? im->slack_offset[j] : im->live_offset[j];
             for (uint32_t k = 0; k < n && !im->walk->stopped; k++) {
                 if (!wanted[k])
@@ -113,7 +119,7 @@ static void parse_image_list(struct evtx_image *im, bool recovered)
                 im->range->parsed_records++;
                 const uint8_t *chunk = im->data + EVTX_FILE_HEADER_SIZE + j * EVTX_CHUNK_SIZE;
                 struct evtx_record_bytes bytes = {chunk, offset[k], !slack && im->intact[j]};
-                if (evtx_record_visit(im->walk, recovered, base + (int)k, &bytes))
+                if (evtx_record_visit(im->walk, recovered, base + (int)k, &bytes) || !counted[k])
                     continue;
                 reader_range_note_unreadable(im->range, im->index[j],
                                              prefilter_record_id(chunk, offset[k]), recovered);
@@ -224,5 +230,9 @@ int evtx_image_add(struct evtx_image *im, const struct evtx_image_chunk *chunk,
     memcpy(im->slack_offset[j], facts->slack, facts->slack_count * sizeof(uint16_t));
     memcpy(im->live_wanted[j], chunk->live_wanted, facts->live_count * sizeof(bool));
     memcpy(im->slack_wanted[j], chunk->slack_wanted, facts->slack_count * sizeof(bool));
+    memcpy(im->live_counted[j], chunk->live_counted ? chunk->live_counted : chunk->live_wanted,
+           facts->live_count * sizeof(bool));
+    memcpy(im->slack_counted[j], chunk->slack_counted ? chunk->slack_counted : chunk->slack_wanted,
+           facts->slack_count * sizeof(bool));
     return 0;
 }

@@ -22,6 +22,10 @@ struct evtx_image_chunk {
     const struct chunk_facts *facts; /* with the record offsets filled */
     const bool *live_wanted;         /* one per live record of facts */
     const bool *slack_wanted;        /* one per slack record of facts */
+    /* Which of the wanted records count as unreadable when libevtx cannot parse them: those
+     * the prefilter selects (NULL: every wanted one).  The whole-file read's rescue parses
+     * every record but counts only these, as the whole-file read does (reader.c walk_all). */
+    const bool *live_counted, *slack_counted;
 };
 
 /* An empty image for a file with this header (EVTX_FILE_HEADER_SIZE bytes, copied).  The

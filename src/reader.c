@@ -541,6 +541,8 @@ struct chunk_read {
     struct evtx_record_walk walk;
     struct evtx_image *image;
     bool *live_wanted, *slack_wanted; /* selection of the chunk being looked at */
+    /* with every_record: the prefilter's selection, the records whose failure is counted */
+    bool *live_counted, *slack_counted;
 };
 
 /* One chunk: check it, tally it, and queue it for libevtx when it has wanted records.  A chunk
@@ -557,6 +559,10 @@ static int read_chunk(struct chunk_read *cr, uint64_t index, const uint8_t *chun
     if (cr->every_record) {
         memset(cr->live_wanted, 1, facts->live_count * sizeof(bool));
         memset(cr->slack_wanted, 1, facts->slack_count * sizeof(bool));
+        memset(cr->live_counted, 0, facts->live_count * sizeof(bool));
+        memset(cr->slack_counted, 0, facts->slack_count * sizeof(bool));
+        if (prefilter_chunk_wanted(pf, chunk))
+            prefilter_select_records(pf, chunk, facts, cr->live_counted, cr->slack_counted);
     } else if (!prefilter_chunk_wanted(pf, chunk) ||
                prefilter_select_records(pf, chunk, facts, cr->live_wanted, cr->slack_wanted) == 0) {
         return 0;
@@ -566,7 +572,10 @@ static int read_chunk(struct chunk_read *cr, uint64_t index, const uint8_t *chun
                                         .data = chunk,
                                         .facts = facts,
                                         .live_wanted = cr->live_wanted,
-                                        .slack_wanted = cr->slack_wanted};
+                                        .slack_wanted = cr->slack_wanted,
+                                        .live_counted = cr->every_record ? cr->live_counted : NULL,
+                                        .slack_counted =
+                                            cr->every_record ? cr->slack_counted : NULL};
     return evtx_image_add(cr->image, &selected, err);
 }
 
@@ -639,12 +648,16 @@ static int read_chunks(const struct reader_request *request, uint64_t first_chun
         cr.image = evtx_image_new(request->pf, header, &cr.walk, range);
         cr.live_wanted = cs_xmalloc(EVTX_MAX_CHUNK_RECORDS * sizeof(bool));
         cr.slack_wanted = cs_xmalloc(EVTX_MAX_CHUNK_RECORDS * sizeof(bool));
+        cr.live_counted = cs_xmalloc(EVTX_MAX_CHUNK_RECORDS * sizeof(bool));
+        cr.slack_counted = cs_xmalloc(EVTX_MAX_CHUNK_RECORDS * sizeof(bool));
         rc = read_blocks(&cr, fd, first_chunk, chunk_count, err);
         if (rc == 0)
             rc = evtx_image_parse(cr.image, err);
         evtx_image_free(cr.image);
         free(cr.live_wanted);
         free(cr.slack_wanted);
+        free(cr.live_counted);
+        free(cr.slack_counted);
     }
     range->events_kept = cr.walk.events_kept;
     /* written to while this range was read: its bytes may mix two versions */

@@ -938,7 +938,32 @@ static bool event_id_wanted(const struct prefilter *pf, const uint8_t *chunk, ui
     return fw.value_found;
 }
 
-static bool record_has_needle(const uint8_t *chunk, uint16_t offset, const struct hits *h)
+/* The end of the listed record (live or slack) whose bytes hold at, or 0 when none does. */
+static size_t end_of_record_holding(const uint8_t *chunk, const struct chunk_facts *facts,
+                                    size_t at)
+{
+    for (int slack = 0; slack < 2; slack++) {
+        const uint16_t *offsets = slack ? facts->slack : facts->live;
+        uint32_t count = slack ? facts->slack_count : facts->live_count;
+        for (uint32_t i = 0; i < count; i++) {
+            size_t start = offsets[i], end = start + load_le32(chunk + start + 4);
+            if (at >= start && at < end && end <= EVTX_CHUNK_SIZE)
+                return end;
+        }
+    }
+    return 0;
+}
+
+/*
+ * True when a needle lies in the record's bytes or in a template definition it instantiates.
+ * A definition's bytes are those its header declares, but in a damaged chunk that size may be
+ * wrong, and libevtx reads a definition up to its end token whatever the size says (fuzz_scan
+ * found a provider name past a definition's declared end): there the definition counts up to
+ * the end of the record it is defined in, and a definition in no listed record makes the
+ * record wanted unseen.
+ */
+static bool record_has_needle(const uint8_t *chunk, const struct chunk_facts *facts,
+                              uint16_t offset, const struct hits *h)
 {
     uint32_t size = load_le32(chunk + offset + 4);
     if (hit_in(h, offset, (size_t)offset + size))
@@ -946,16 +971,25 @@ static bool record_has_needle(const uint8_t *chunk, uint16_t offset, const struc
     struct fragment_walk fw = {0};
     if (!walk_fragment(chunk, (size_t)offset + 24, (size_t)offset + size - 4, 0, &fw))
         return true;
-    for (size_t i = 0; i < fw.defs.count; i++)
-        if (hit_in(h, fw.defs.start[i], fw.defs.end[i]))
+    for (size_t i = 0; i < fw.defs.count; i++) {
+        size_t end = fw.defs.end[i];
+        if (facts->damage) {
+            size_t record_end = end_of_record_holding(chunk, facts, fw.defs.start[i]);
+            if (record_end == 0)
+                return true;
+            if (record_end > end)
+                end = record_end;
+        }
+        if (hit_in(h, fw.defs.start[i], end))
             return true;
+    }
     return false;
 }
 
-static bool record_wanted(const struct prefilter *pf, const uint8_t *chunk, uint16_t offset,
-                          const struct hits *h)
+static bool record_wanted(const struct prefilter *pf, const uint8_t *chunk,
+                          const struct chunk_facts *facts, uint16_t offset, const struct hits *h)
 {
-    return record_has_needle(chunk, offset, h) && event_id_wanted(pf, chunk, offset);
+    return record_has_needle(chunk, facts, offset, h) && event_id_wanted(pf, chunk, offset);
 }
 
 size_t prefilter_select_records(const struct prefilter *pf, const uint8_t *chunk,
@@ -968,15 +1002,17 @@ size_t prefilter_select_records(const struct prefilter *pf, const uint8_t *chunk
     bool all = pf->want_all || h.count >= MAX_NEEDLE_HITS;
     size_t wanted = 0;
     for (uint32_t i = 0; i < facts->live_count; i++) {
-        live_wanted[i] = pf->want_all ||
-                         ((all || h.count) && (all ? event_id_wanted(pf, chunk, facts->live[i])
-                                                   : record_wanted(pf, chunk, facts->live[i], &h)));
+        live_wanted[i] =
+            pf->want_all ||
+            ((all || h.count) && (all ? event_id_wanted(pf, chunk, facts->live[i])
+                                      : record_wanted(pf, chunk, facts, facts->live[i], &h)));
         wanted += live_wanted[i];
     }
     for (uint32_t i = 0; i < facts->slack_count; i++) {
-        slack_wanted[i] = pf->want_all || ((all || h.count) &&
-                                           (all ? event_id_wanted(pf, chunk, facts->slack[i])
-                                                : record_wanted(pf, chunk, facts->slack[i], &h)));
+        slack_wanted[i] =
+            pf->want_all ||
+            ((all || h.count) && (all ? event_id_wanted(pf, chunk, facts->slack[i])
+                                      : record_wanted(pf, chunk, facts, facts->slack[i], &h)));
         wanted += slack_wanted[i];
     }
     free(pos);

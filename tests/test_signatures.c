@@ -848,15 +848,18 @@ static void test_memo_same_as_classify(void **state)
         {2, "w3wp.exe", "ntdll.dll", 0xc0000005u},
         {0, "MyService.exe", "KERNELBASE.dll", 0xe0434352u},
     };
+    enum { CASES = sizeof(cases) / sizeof(cases[0]) };
+    /* the memo borrows the incidents' strings: they live until it is freed */
+    struct app_error_event *faults[2 * CASES];
     struct classify_memo *memo = classify_memo_new();
     const struct signature *first_sig = NULL;
     enum severity first_severity = SEVERITY_NONE;
     bool seed_results_differ = false;
     for (size_t round = 0; round < 2; round++) {
-        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        for (size_t i = 0; i < CASES; i++) {
             struct incident incident = {0};
             incident.dotnet = cases[i].crash == 0 ? seed : cases[i].crash == 1 ? plain : NULL;
-            incident.app_error =
+            incident.app_error = faults[round * CASES + i] =
                 new_app_error(cases[i].application, cases[i].code, cases[i].module);
             struct cs_error err = {{0}};
             assert_int_equal(catalog_classify_memo(*state, memo, &incident, &err), 0);
@@ -873,11 +876,12 @@ static void test_memo_same_as_classify(void **state)
                 seed_results_differ |=
                     fresh.signature != first_sig || fresh.severity != first_severity;
             }
-            app_error_event_free(incident.app_error);
         }
     }
     assert_true(seed_results_differ);
     classify_memo_free(memo);
+    for (size_t i = 0; i < 2 * CASES; i++)
+        app_error_event_free(faults[i]);
     dotnet_event_free(seed);
     dotnet_event_free(plain);
 }

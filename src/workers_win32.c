@@ -178,6 +178,20 @@ static bool create_child(wchar_t *exe, wchar_t *line, HANDLE out, HANDLE err,
     return ok;
 }
 
+/* Tries to start a worker before its input is given up as an error: CreateProcessW can fail
+ * for a moment when the system is short of something (seen under Wine on a loaded machine:
+ * ERROR_INTERNAL_ERROR for one worker in a few hundred), and a scan should not report an
+ * input error for that.  Waits 100 ms, then 400 ms. */
+#define SPAWN_ATTEMPTS 3
+
+/* Errors that say nothing about the executable or its arguments, only about the moment. */
+static bool transient_spawn_error(DWORD error)
+{
+    return error == ERROR_INTERNAL_ERROR || error == ERROR_NOT_ENOUGH_MEMORY ||
+           error == ERROR_OUTOFMEMORY || error == ERROR_NO_SYSTEM_RESOURCES ||
+           error == ERROR_COMMITMENT_LIMIT || error == ERROR_NOT_ENOUGH_QUOTA;
+}
+
 /* Starts the child for description with its stdout on a new pipe; 0, or -1 with why set. */
 static int spawn(struct workers_os *os, const char *description, struct workers_child *child,
                  char *why, size_t why_size)
@@ -196,8 +210,16 @@ static int spawn(struct workers_os *os, const char *description, struct workers_
     SetHandleInformation(write_end, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT);
     HANDLE err = inheritable_stderr();
     PROCESS_INFORMATION pi;
-    bool ok = create_child(os->exe, line, write_end, err, &pi);
-    DWORD error = GetLastError();
+    bool ok = false;
+    DWORD error = 0;
+    for (int attempt = 0; attempt < SPAWN_ATTEMPTS; attempt++) {
+        if (attempt > 0)
+            Sleep(100u << (2 * (attempt - 1)));
+        ok = create_child(os->exe, line, write_end, err, &pi);
+        error = GetLastError();
+        if (ok || !transient_spawn_error(error))
+            break;
+    }
     CloseHandle(write_end); /* the child's copy is the only one: its exit ends the pipe */
     if (err)
         CloseHandle(err);

@@ -71,10 +71,40 @@ static char *copy_string(libevtx_record_t *record, int index)
     return value;
 }
 
+/* TimeCreated and EventRecordID as the record's XML says them, else the record header's written
+ * time and identifier (ev->written_time and ev->record_id, set before). */
+static void take_system_values(struct event *ev, const struct xml_fields *xml)
+{
+    ev->time = xml->time_created ? xml->time_created : ev->written_time;
+    ev->event_record_id = xml->has_event_record_id ? xml->event_record_id : ev->record_id;
+}
+
+/* The Data names of the first count EventData values, moved out of xml; NULL for the classic
+ * layout (no Data has a Name). */
+static char **take_data_names(struct xml_fields *xml, size_t count)
+{
+    if (!xml->has_names)
+        return NULL;
+    char **names = cs_xcalloc(count, sizeof(char *));
+    for (size_t i = 0; i < count && i < xml->name_count; i++) {
+        names[i] = xml->names[i];
+        xml->names[i] = NULL;
+    }
+    return names;
+}
+
+/* Gives a kept event to the walk's consumer, which may ask the walk to stop. */
+static void hand_over(struct evtx_record_walk *w, struct event *ev)
+{
+    w->events_kept++;
+    if (w->on_event(ev, w->ctx) != 0)
+        w->stopped = true;
+}
+
 /* EventData: the values come from libevtx's string list (exact text, no XML escaping), the
  * names and the count from the XML, because libevtx also counts a <Binary> element as a
  * string. */
-static void read_event_data(libevtx_record_t *record, const struct xml_fields *xml,
+static void read_event_data(libevtx_record_t *record, struct xml_fields *xml,
                             struct event_data *data)
 {
     libevtx_error_t *error = NULL;
@@ -89,11 +119,7 @@ static void read_event_data(libevtx_record_t *record, const struct xml_fields *x
     data->values = cs_xcalloc(data->count, sizeof(char *));
     for (int i = 0; i < count; i++)
         data->values[i] = copy_string(record, i);
-    if (xml->has_names) {
-        data->names = cs_xcalloc(data->count, sizeof(char *));
-        for (size_t i = 0; i < data->count && i < xml->name_count; i++)
-            data->names[i] = cs_strdup(xml->names[i]);
-    }
+    data->names = take_data_names(xml, data->count);
 }
 
 /* The record's System values and Data names: from its BinXML when bytes are given and it has
@@ -137,8 +163,7 @@ static int read_wanted_record(libevtx_record_t *record, const struct evtx_record
                  (unsigned long long)identifier);
         return -1;
     }
-    ev->time = xml.time_created ? xml.time_created : written;
-    ev->event_record_id = xml.has_event_record_id ? xml.event_record_id : identifier;
+    take_system_values(ev, &xml);
     ev->channel = cs_strdup(xml.channel ? xml.channel : "");
     ev->computer = copy_utf8(record, libevtx_record_get_utf8_computer_name_size,
                              libevtx_record_get_utf8_computer_name);
@@ -197,8 +222,6 @@ static void visit_binxml_record(struct evtx_record_walk *w, bool recovered, stru
         .record_id = r->identifier,
         .written_time = r->written_time,
         .level = r->level,
-        .time = xml->time_created ? xml->time_created : r->written_time,
-        .event_record_id = xml->has_event_record_id ? xml->event_record_id : r->identifier,
         .channel = xml->channel ? xml->channel : cs_strdup(""),
         .computer = xml->computer,
         .provider = r->provider,
@@ -207,16 +230,9 @@ static void visit_binxml_record(struct evtx_record_walk *w, bool recovered, stru
     xml->channel = xml->computer = r->provider = NULL;
     r->values = NULL;
     r->value_count = 0;
-    if (xml->has_names) {
-        ev.data.names = cs_xcalloc(ev.data.count, sizeof(char *));
-        for (size_t i = 0; i < ev.data.count && i < xml->name_count; i++) {
-            ev.data.names[i] = xml->names[i];
-            xml->names[i] = NULL;
-        }
-    }
-    w->events_kept++;
-    if (w->on_event(&ev, w->ctx) != 0)
-        w->stopped = true;
+    take_system_values(&ev, xml);
+    ev.data.names = take_data_names(xml, ev.data.count);
+    hand_over(w, &ev);
     event_free(&ev);
 }
 
@@ -267,9 +283,7 @@ int evtx_record_visit(struct evtx_record_walk *w, bool recovered, int index,
         }
         if (read == 0) {
             ev.provider = cs_strdup(provider);
-            w->events_kept++;
-            if (w->on_event(&ev, w->ctx) != 0)
-                w->stopped = true;
+            hand_over(w, &ev);
         } else {
             add_line(w->warning_count, w->warnings, why);
         }

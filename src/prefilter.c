@@ -938,20 +938,33 @@ static bool event_id_wanted(const struct prefilter *pf, const uint8_t *chunk, ui
     return fw.value_found;
 }
 
+/* The end of the record among offsets[0..count) whose bytes hold at, or 0 when none does.  The
+ * record walk and the slack scan list records in ascending order without overlap, so only the
+ * last one starting at or before at can hold it: a binary search, as a damaged chunk of two
+ * thousand small records asks this for every record. */
+static size_t end_of_listed_record(const uint8_t *chunk, const uint16_t *offsets, uint32_t count,
+                                   size_t at)
+{
+    size_t lo = 0, hi = count; /* the first offset past at */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (offsets[mid] <= at)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == 0)
+        return 0;
+    size_t start = offsets[lo - 1], end = start + load_le32(chunk + start + 4);
+    return at < end && end <= EVTX_CHUNK_SIZE ? end : 0;
+}
+
 /* The end of the listed record (live or slack) whose bytes hold at, or 0 when none does. */
 static size_t end_of_record_holding(const uint8_t *chunk, const struct chunk_facts *facts,
                                     size_t at)
 {
-    for (int slack = 0; slack < 2; slack++) {
-        const uint16_t *offsets = slack ? facts->slack : facts->live;
-        uint32_t count = slack ? facts->slack_count : facts->live_count;
-        for (uint32_t i = 0; i < count; i++) {
-            size_t start = offsets[i], end = start + load_le32(chunk + start + 4);
-            if (at >= start && at < end && end <= EVTX_CHUNK_SIZE)
-                return end;
-        }
-    }
-    return 0;
+    size_t end = end_of_listed_record(chunk, facts->live, facts->live_count, at);
+    return end ? end : end_of_listed_record(chunk, facts->slack, facts->slack_count, at);
 }
 
 /*

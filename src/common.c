@@ -77,6 +77,11 @@ int cs_strcasecmp(const char *a, const char *b)
     }
 }
 
+bool cs_same_text(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
 static int fold(int c, bool ignore_case)
 {
     return ignore_case ? tolower((unsigned char)c) : (unsigned char)c;

@@ -85,6 +85,14 @@ uint64_t cs_fnv1a_text(uint64_t hash, const char *text)
     return hash;
 }
 
+uint64_t cs_fnv1a_bytes(uint64_t hash, const void *bytes, size_t size)
+{
+    const unsigned char *p = bytes;
+    for (size_t i = 0; i < size; i++)
+        hash = (hash ^ p[i]) * FNV64_PRIME;
+    return hash;
+}
+
 static struct shared_string *shared_string_of(char *s)
 {
     return (struct shared_string *)(s - offsetof(struct shared_string, text));

@@ -739,16 +739,11 @@ static void put_time_to_seconds(struct text_out *o, cs_filetime t)
     fputs(text, o->f);
 }
 
-static bool same_text(const char *a, const char *b)
-{
-    return a == b || (a && b && strcmp(a, b) == 0);
-}
-
 /* Two overview lines would read the same: signature, application and exception. */
 static bool look_alike(const struct finding *a, const struct finding *b)
 {
     return a->signature == b->signature && cs_strcasecmp(a->application, b->application) == 0 &&
-           same_text(a->exception, b->exception);
+           cs_same_text(a->exception, b->exception);
 }
 
 /* The faulting module of the finding's latest 1000, or NULL. */
@@ -781,10 +776,10 @@ static enum overview_detail overview_detail(const struct run_result *result,
         if (g == f || g->known || !look_alike(f, g))
             continue;
         enum overview_detail here =
-            !same_text(f->user_frame_readable, g->user_frame_readable)         ? DETAIL_USER_FRAME
-            : !same_text(finding_module(result, f), finding_module(result, g)) ? DETAIL_MODULE
-            : f->computer_count != g->computer_count                           ? DETAIL_COMPUTERS
-                                                                               : DETAIL_LAST;
+            !cs_same_text(f->user_frame_readable, g->user_frame_readable) ? DETAIL_USER_FRAME
+            : !cs_same_text(finding_module(result, f), finding_module(result, g)) ? DETAIL_MODULE
+            : f->computer_count != g->computer_count                              ? DETAIL_COMPUTERS
+                                                                                  : DETAIL_LAST;
         detail = detail == DETAIL_NONE || here < detail ? here : detail;
     }
     return detail;

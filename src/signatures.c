@@ -876,23 +876,18 @@ static struct classify_key classify_key_of(const struct incident *incident)
     };
 }
 
-static bool same_text(const char *a, const char *b)
-{
-    return a == b || (a && b && strcmp(a, b) == 0);
-}
-
 static bool same_key(const struct classify_key *a, const struct classify_key *b)
 {
     return a->crash == b->crash && a->has_fault == b->has_fault && a->has_code == b->has_code &&
            a->code == b->code && a->iis_origin == b->iis_origin &&
-           same_text(a->module, b->module) && same_text(a->application, b->application);
+           cs_same_text(a->module, b->module) && cs_same_text(a->application, b->application);
 }
 
 static size_t classify_slot(const struct classify_key *key)
 {
-    uint64_t h = CS_FNV64_OFFSET_BASIS ^ (uint64_t)(uintptr_t)key->crash;
-    h = (h ^ key->code) * 0x100000001b3ull;
-    h = (h ^ (uint64_t)(key->iis_origin + 1)) * 0x100000001b3ull;
+    uint64_t h = cs_fnv1a_bytes(CS_FNV64_OFFSET_BASIS, &key->crash, sizeof(key->crash));
+    h = cs_fnv1a_bytes(h, &key->code, sizeof(key->code));
+    h = cs_fnv1a_bytes(h, &key->iis_origin, sizeof(key->iis_origin));
     h = cs_fnv1a_text(h, key->module ? key->module : "");
     h = cs_fnv1a_text(h, key->application ? key->application : "");
     return (size_t)(h % MEMO_SLOTS);

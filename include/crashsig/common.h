@@ -65,6 +65,9 @@ void *cs_xrealloc(void *p, size_t n);
 /* ASCII case-insensitive comparison, for application, provider and computer names. */
 int cs_strcasecmp(const char *a, const char *b);
 
+/* True when a and b are the same text, or both NULL. */
+bool cs_same_text(const char *a, const char *b);
+
 /* Shell-style glob: '*' matches any run, '?' one byte; everything else literal. */
 bool cs_glob_match(const char *pattern, const char *text, bool ignore_case);
 

@@ -63,6 +63,8 @@ void shared_string_release(char *s); /* NULL is fine */
 /* FNV-1a over the bytes of text, from hash (FNV's offset basis to start). */
 #define CS_FNV64_OFFSET_BASIS 0xcbf29ce484222325ull
 uint64_t cs_fnv1a_text(uint64_t hash, const char *text);
+/* The same over size bytes (a number, a pointer). */
+uint64_t cs_fnv1a_bytes(uint64_t hash, const void *bytes, size_t size);
 
 /* Makes e's computer, channel and provider the pool's strings. */
 void event_share_strings(struct event *e, struct string_pool *pool);

@@ -29,6 +29,7 @@
 
 #include <cJSON.h>
 
+#include "classic_event.h"
 #include "evtx_writer.h"
 #include "fuzz_check.h"
 #include "run_process.h"
@@ -61,24 +62,6 @@ static const char SURROGATES_TEXT[] =
     "   at System.Threading.ThreadPoolWorkQueue.Dispatch()\n"
     "after a NUL\xc0\x80 nothing should be lost\n";
 
-static void add_event(struct evtx_writer *w, const char *provider, uint16_t id,
-                      const char *computer, uint64_t time, const char *const *data, size_t n)
-{
-    struct evtx_event ev = {.provider = provider,
-                            .event_id = id,
-                            .has_qualifiers = 1,
-                            .level = 2,
-                            .keywords = 0x80000000000000ULL,
-                            .time_created = time,
-                            .channel = "Application",
-                            .computer = computer,
-                            .data = data,
-                            .n_data = n};
-    char err[256];
-    if (evtx_writer_add(w, &ev, err, sizeof(err)) != 0)
-        fail_msg("evtx_writer_add: %s", err);
-}
-
 /* The 13 classic strings of an Application Error 1000. */
 static void add_app_error(struct evtx_writer *w, const char *computer, const char *app,
                           uint64_t time)
@@ -96,7 +79,7 @@ static void add_app_error(struct evtx_writer *w, const char *computer, const cha
                           app,
                           "C:\\Windows\\System32\\KERNELBASE.dll",
                           "\x1b]0;id\x07"};
-    add_event(w, "Application Error", 1000, computer, time, data, 13);
+    add_classic_event(w, "Application Error", 1000, computer, time, data, 13);
 }
 
 static void write_hostile_log(const char *path)
@@ -106,13 +89,13 @@ static void write_hostile_log(const char *path)
     if (w == NULL)
         fail_msg("evtx_writer_open: %s", err);
     const char *escapes[] = {ESCAPES_TEXT};
-    add_event(w, ".NET Runtime", 1026, "WEB\x1b[2J01", BASE_TIME, escapes, 1);
+    add_classic_event(w, ".NET Runtime", 1026, "WEB\x1b[2J01", BASE_TIME, escapes, 1);
     add_app_error(w, "WEB\x1b[2J01", "w3wp.exe", BASE_TIME + 2000000);
     const char *surrogates[] = {SURROGATES_TEXT};
-    add_event(w, ".NET Runtime", 1026,
-              "WEB\xed\xa0\x80"
-              "02",
-              BASE_TIME + 600000000, surrogates, 1);
+    add_classic_event(w, ".NET Runtime", 1026,
+                      "WEB\xed\xa0\x80"
+                      "02",
+                      BASE_TIME + 600000000, surrogates, 1);
     add_app_error(w,
                   "WEB\xed\xa0\x80"
                   "02",
@@ -345,7 +328,7 @@ static void test_ten_thousand_computers(void **state)
         char computer[32];
         snprintf(computer, sizeof(computer), "WEB%05d", i);
         uint64_t t = BASE_TIME + (uint64_t)i * CS_TICKS_PER_SECOND;
-        add_event(w, ".NET Runtime", 1026, computer, t, text, 1);
+        add_classic_event(w, ".NET Runtime", 1026, computer, t, text, 1);
         add_app_error(w, computer, "w3wp.exe", t + 100 * CS_TICKS_PER_MS);
     }
     assert_int_equal(evtx_writer_close(w, err, sizeof(err)), 0);
@@ -385,7 +368,7 @@ static void test_caps_are_marked_and_warned(void **state)
     for (int i = 0; i < 1500; i++)
         append(&frames, &len, &cap, "   at A.B()\n");
     const char *one[] = {frames};
-    add_event(w, ".NET Runtime", 1026, "WEB01", BASE_TIME, one, 1);
+    add_classic_event(w, ".NET Runtime", 1026, "WEB01", BASE_TIME, one, 1);
     char *message = NULL;
     len = cap = 0;
     append(&message, &len, &cap,
@@ -395,7 +378,8 @@ static void test_caps_are_marked_and_warned(void **state)
         append(&message, &len, &cap, "\xe4\xb8\x80"); /* U+4E00 */
     append(&message, &len, &cap, "\n   at A.B()\n");
     const char *two[] = {message};
-    add_event(w, ".NET Runtime", 1026, "WEB01", BASE_TIME + CS_TICKS_PER_SECOND * 60, two, 1);
+    add_classic_event(w, ".NET Runtime", 1026, "WEB01", BASE_TIME + CS_TICKS_PER_SECOND * 60, two,
+                      1);
     assert_int_equal(evtx_writer_close(w, err, sizeof(err)), 0);
     free(frames);
     free(message);

@@ -30,6 +30,7 @@
 
 #include <cJSON.h>
 
+#include "classic_event.h"
 #include "evtx_writer.h"
 #include "test_util.h"
 
@@ -147,24 +148,6 @@ static void work_path(char *out, size_t size, const char *name)
     snprintf(out, size, "%s/%s", WORK_DIR, name);
 }
 
-static void add_event(struct evtx_writer *w, const char *provider, uint16_t id,
-                      const char *computer, uint64_t time, const char *const *data, size_t n)
-{
-    struct evtx_event ev = {.provider = provider,
-                            .event_id = id,
-                            .has_qualifiers = 1,
-                            .level = 2,
-                            .keywords = 0x80000000000000ULL,
-                            .time_created = time,
-                            .channel = "Application",
-                            .computer = computer,
-                            .data = data,
-                            .n_data = n};
-    char err[256];
-    if (evtx_writer_add(w, &ev, err, sizeof(err)) != 0)
-        fail_msg("evtx_writer_add: %s", err);
-}
-
 /* A .NET Framework 1026 with its classic 1000 a fifth of a second later. */
 static void add_crash(struct evtx_writer *w, const char *computer, const char *app,
                       const char *exception, const char *frame, const char *pid, uint64_t time)
@@ -177,7 +160,7 @@ static void add_crash(struct evtx_writer *w, const char *computer, const char *a
              "System.Object)\n   at System.Threading.ThreadPoolWorkQueue.Dispatch()\n",
              app, exception, frame);
     const char *dotnet[] = {text};
-    add_event(w, ".NET Runtime", 1026, computer, time, dotnet, 1);
+    add_classic_event(w, ".NET Runtime", 1026, computer, time, dotnet, 1);
     const char *fault[] = {app,
                            "10.0.17763.1",
                            "0",
@@ -191,7 +174,7 @@ static void add_crash(struct evtx_writer *w, const char *computer, const char *a
                            "c:\\windows\\system32\\inetsrv\\w3wp.exe",
                            "C:\\Windows\\System32\\KERNELBASE.dll",
                            "ac45e086-a70e-4fb4-8d49-9d02adf9b773"};
-    add_event(w, "Application Error", 1000, computer, time + 2000000, fault, 13);
+    add_classic_event(w, "Application Error", 1000, computer, time + 2000000, fault, 13);
 }
 
 static struct evtx_writer *open_log(const char *path)

@@ -793,9 +793,8 @@ static void write_stack(FILE *f, const struct incident *incident, size_t max_fra
         return;
     const struct dotnet_frame *user = incident_user_frame(incident);
     fputs("<h4>Stack of the latest incident</h4>\n<ol class=\"stack\">\n", f);
-    /* the top says where it failed, the bottom on which thread */
-    size_t head = count <= max_frames ? count : max_frames / 2;
-    size_t tail_start = count <= max_frames ? count : count - (max_frames - head);
+    size_t head, tail_start;
+    report_stack_window(count, max_frames, &head, &tail_start);
     for (size_t i = 0; i < count; i++) {
         if (i == head && head < tail_start) {
             fprintf(f, "<li class=\"gap\">\xe2\x80\xa6 %zu frames not shown \xe2\x80\xa6</li>\n",

@@ -259,9 +259,8 @@ static void print_stack(struct text_out *o, const struct incident *incident, siz
     const struct dotnet_frame *frames = dotnet_crash_thread_frames(incident->dotnet->crash, &count);
     if (count == 0)
         return;
-    /* Show the top and the bottom: the top says where it failed, the bottom which thread. */
-    size_t head = count <= max_frames ? count : max_frames / 2;
-    size_t tail_start = count <= max_frames ? count : count - (max_frames - head);
+    size_t head, tail_start;
+    report_stack_window(count, max_frames, &head, &tail_start);
     bool any_marked = false;
     for (size_t i = 0; i < count; i++)
         any_marked |= (i < head || i >= tail_start) && incident_frame_matched(incident, &frames[i]);

@@ -157,3 +157,9 @@ void report_json_add_pools(cJSON *obj, const struct finding *finding)
     for (size_t i = 0; i < finding->site_id_count; i++)
         cJSON_AddItemToArray(sites, cJSON_CreateNumber(finding->site_ids[i]));
 }
+
+void report_stack_window(size_t count, size_t max_frames, size_t *head, size_t *tail_start)
+{
+    *head = count <= max_frames ? count : max_frames / 2;
+    *tail_start = count <= max_frames ? count : count - (max_frames - *head);
+}

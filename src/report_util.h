@@ -57,4 +57,9 @@ char *report_finding_summary(const struct finding *finding);
 /* What died, in words, when the .NET event names no exception ("stack overflow"). */
 const char *report_crash_kind_label(enum dotnet_crash_kind kind);
 
+/* Which of a stack's count frames a report shows within max_frames: the frames before *head
+ * and those from *tail_start on - the top says where it failed, the bottom on which thread.
+ * *head == *tail_start when every frame fits. */
+void report_stack_window(size_t count, size_t max_frames, size_t *head, size_t *tail_start);
+
 #endif
